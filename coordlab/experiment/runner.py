@@ -1,0 +1,154 @@
+"""Running tickets through a backend and summarising the trials.
+
+:func:`run_trials` yields one tidy row (a dict) per trial; :func:`summarize` turns rows into
+the JSON summary of DESIGN §10 (success rate with a Wilson interval, outcome rates, per-step
+accuracy, the predicted product, the coordination gap, calls, tokens and dollars).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Iterator, Sequence
+
+from coordlab.backends.base import backend_class
+from coordlab.config import Layers
+from coordlab.datasets import load_orders, load_policies
+from coordlab.experiment.stats import wilson
+from coordlab.llm.base import LLM
+from coordlab.llm.faults import FaultInjector, FaultProfile, get_profile
+from coordlab.llm.sim import SimLLM
+from coordlab.pipeline.context import Desk, Trial
+from coordlab.pipeline.grading import grade
+from coordlab.pipeline.reference import true_view
+from coordlab.retrieval.index import PolicyIndex
+from coordlab.tools.store import OrderService
+from coordlab.types import STEPS, WORK_STEPS, Order, Ticket
+
+
+class Session:
+    """Components shared by every trial of a run: index, order service, tool client.
+
+    Args:
+        layers: the layer setting.
+        orders: the order store's contents (default: the bundled orders).
+    """
+
+    def __init__(self, layers: Layers, orders: Iterable[Order] | None = None):
+        orders = list(orders if orders is not None else load_orders())
+        self.orders = {o.id: o for o in orders}
+        self.index = PolicyIndex(load_policies())
+        self.service = OrderService(orders)
+        self.layers = layers
+        self.desk: Desk | None = None
+
+    def desk_for(self, profile: FaultProfile, seed: int, tickets: Sequence[Ticket],
+                 llm: LLM | None = None) -> Desk:
+        """The desk for one seed (the tool connection is reused across seeds)."""
+        hard = [t.id for t in tickets if "hard" in t.tags]
+        injector = FaultInjector(profile, seed, hard, hard_share=_share(hard, tickets))
+        self.service.injector = injector
+        model = llm or SimLLM(profile, seed, hard)
+        if isinstance(model, SimLLM):
+            model.injector = injector
+        tools = self.desk.tools if self.desk else None
+        self.desk = Desk(llm=model, index=self.index, service=self.service, injector=injector,
+                         layers=self.layers, orders=self.orders, tools=tools)
+        return self.desk
+
+    def close(self) -> None:
+        """Release the tool connection."""
+        if self.desk:
+            self.desk.close()
+
+
+def _share(hard: list[str], tickets: Sequence[Ticket]) -> float:
+    return min(0.9, max(0.01, len(hard) / max(1, len(tickets))))
+
+
+def run_trials(backend: str, layers: Layers, profile: str | FaultProfile,
+               tickets: Sequence[Ticket], seeds: Iterable[int], llm: LLM | None = None,
+               keep_trials: bool = False) -> Iterator[dict]:
+    """Run every ticket once per seed; yield one row per trial.
+
+    Args:
+        keep_trials: attach the full :class:`Trial` (steps, prompts) under the key ``trial``.
+    """
+    profile = get_profile(profile)
+    cls = backend_class(backend)
+    session = Session(layers)
+    try:
+        for seed in seeds:
+            engine = cls(session.desk_for(profile, seed, tickets, llm))
+            for ticket in tickets:
+                start = time.perf_counter()
+                trial = engine.run_trial(ticket, seed)
+                wall = time.perf_counter() - start
+                row = trial_row(session, backend, layers, profile.name, trial, wall)
+                if keep_trials:
+                    row["trial"] = trial
+                yield row
+    finally:
+        session.close()
+
+
+def trial_row(session: Session, backend: str, layers: Layers, profile: str, trial: Trial,
+              wall_s: float) -> dict:
+    """The tidy row for one finished trial."""
+    ticket = trial.ticket
+    ledger = session.service.ledger(trial.key)
+    g = grade(ticket, true_view(session.desk, ticket.truth.order_id), ledger,
+              trial.crashed is not None)
+    row = {
+        "backend": backend, "layers": layers.label, "profile": profile, "seed": trial.seed,
+        "ticket_id": ticket.id, "tags": ",".join(ticket.tags), "outcome": g.outcome,
+        "action": g.action, "order_id": g.order_id, "amount": g.amount,
+        "expected_action": ticket.truth.action, "expected_amount": ticket.truth.amount,
+        "duplicate_side_effects": g.duplicates, "unauthorized_refunds": g.unauthorized_refunds,
+        "llm_calls": trial.llm_calls, "tokens_in": trial.tokens_in,
+        "tokens_out": trial.tokens_out, "cost_usd": round(trial.cost_usd, 8),
+        "latency_s": round(trial.clock_s, 4), "revisions": trial.revisions,
+        "escalated_by": trial.escalated_by or "", "crash": trial.crashed or "",
+        "faults": ";".join(f"{r.step}:{r.fault}" for r in trial.records if r.fault),
+        "caught_by": ";".join(sorted({r.caught_by for r in trial.records if r.caught_by})),
+        "wall_s": wall_s,
+    }
+    for step in STEPS:
+        mine = [r for r in trial.records if r.step == step]
+        row[f"n_{step}"] = len(mine)
+        row[f"ok_{step}"] = sum(r.ok for r in mine)
+    return row
+
+
+def summarize(rows: Sequence[dict]) -> dict:
+    """The JSON summary of DESIGN §10 for rows of one configuration."""
+    n = len(rows)
+    count = lambda outcome: sum(r["outcome"] == outcome for r in rows)  # noqa: E731
+    successes = count("success")
+    accuracy = {}
+    for step in STEPS:
+        execs = sum(r[f"n_{step}"] for r in rows)
+        if execs:
+            accuracy[step] = round(sum(r[f"ok_{step}"] for r in rows) / execs, 4)
+    predicted = math.prod(accuracy.get(s, 1.0) for s in WORK_STEPS)
+    rate = successes / n if n else 0.0
+    lo, hi = wilson(successes, n)
+    first = rows[0] if rows else {}
+    return {
+        "backend": first.get("backend"), "layers": first.get("layers"),
+        "profile": first.get("profile"), "trials": n, "success_rate": round(rate, 4),
+        "ci95": [round(lo, 4), round(hi, 4)],
+        "silent_failure_rate": round(count("silent_failure") / max(n, 1), 4),
+        "escalation_rate": round(count("escalated") / max(n, 1), 4),
+        "crash_rate": round(count("crashed") / max(n, 1), 4),
+        "duplicate_side_effects": sum(r["duplicate_side_effects"] for r in rows),
+        "unauthorized_refunds": sum(r["unauthorized_refunds"] for r in rows),
+        "per_step_accuracy": accuracy, "predicted_e2e": round(predicted, 4),
+        "coordination_gap": round(max(accuracy.values(), default=1.0) - rate, 4),
+        "llm_calls": sum(r["llm_calls"] for r in rows),
+        "tokens_in": sum(r["tokens_in"] for r in rows),
+        "tokens_out": sum(r["tokens_out"] for r in rows),
+        "cost_usd": round(sum(r["cost_usd"] for r in rows), 6),
+        "virtual_latency_s": round(sum(r["latency_s"] for r in rows), 3),
+        "wall_s": round(sum(r["wall_s"] for r in rows), 3),
+    }

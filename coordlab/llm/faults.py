@@ -1,0 +1,231 @@
+"""The fault model: fault kinds, fault profiles and keyed fault draws.
+
+Every draw is a pure function of ``(seed, ticket id, step, attempt)`` through a counter-based
+keyed hash (BLAKE2b), never of global call order. Every backend and every layer setting therefore
+sees the same faults on the same trial (common random numbers), so comparisons are paired.
+
+Each :class:`FaultKind` carries its MAST failure mode (Cemri et al., 2025, "Why Do Multi-Agent
+LLM Systems Fail?"). Infrastructure faults (timeouts, outages) have no MAST mode of their own; we
+label them FM-3.1 *premature termination*, the failure they cause when nothing catches them.
+
+Example:
+    >>> profile = get_profile("uniform-97")
+    >>> injector = FaultInjector(profile, seed=0)
+    >>> injector.draw("T0001", "intake", 1, ["wrong_intent", "timeout"]) in (None, "wrong_intent", "timeout")
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from pydantic import BaseModel, Field
+
+from coordlab.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class FaultKind:
+    """A realistic mistake one step can make."""
+
+    name: str
+    step: str
+    mast: str
+    caught_by: tuple[str, ...]
+    description: str
+    transient: bool = False
+
+
+_KINDS = [
+    FaultKind("wrong_intent", "intake", "FM-2.2 Fail to ask for clarification", ("verification",),
+              "misreads what the customer wants"),
+    FaultKind("wrong_order_id", "intake", "FM-1.1 Disobey task specification",
+              ("verification", "protocol"), "copies the order number wrongly or invents one"),
+    FaultKind("format_drift", "intake", "FM-2.5 Ignored other agent's input", ("state",),
+              "writes an amount with a decimal comma; a text re-parse drops the decimal"),
+    FaultKind("dropped_field", "intake", "FM-2.4 Information withholding", ("state",),
+              "leaves the order number out of its answer"),
+    FaultKind("empty_retrieval", "retrieve", "FM-2.4 Information withholding",
+              ("recovery", "verification"), "the index returns nothing"),
+    FaultKind("low_recall", "retrieve", "FM-2.4 Information withholding", ("verification",),
+              "the passage that decides the case is missing from the top-k"),
+    FaultKind("schema_drift", "lookup", "FM-2.5 Ignored other agent's input", ("protocol", "state"),
+              "the order service answers in a new schema; fields picked by name read as 0/empty"),
+    FaultKind("wrong_action", "decide", "FM-1.1 Disobey task specification", ("verification",),
+              "chooses an action the policies do not support"),
+    FaultKind("wrong_amount", "decide", "FM-1.1 Disobey task specification", ("verification",),
+              "refunds the wrong amount"),
+    FaultKind("injection_followed", "decide", "FM-1.2 Disobey role specification",
+              ("verification",), "obeys instructions injected in the customer's email"),
+    FaultKind("hallucinated_claim", "compose", "FM-2.6 Reasoning-action mismatch",
+              ("verification",), "promises something no policy or record supports"),
+    FaultKind("amount_mismatch", "compose", "FM-2.6 Reasoning-action mismatch", ("verification",),
+              "states a different amount than the decision"),
+    FaultKind("critic_false_pass", "verify", "FM-3.3 Incorrect verification", (),
+              "the critic approves a reply that is wrong"),
+    FaultKind("critic_false_alarm", "verify", "FM-3.3 Incorrect verification", (),
+              "the critic rejects a reply that is right"),
+    FaultKind("timeout_before_effect", "deliver", "FM-3.1 Premature termination", ("recovery",),
+              "the tool call times out before anything happened", transient=True),
+    FaultKind("timeout_after_effect", "deliver", "FM-1.3 Step repetition", ("recovery",),
+              "the side effect happened but the caller saw a timeout; a blind retry repeats it",
+              transient=True),
+]
+for _step in ("intake", "lookup", "decide", "compose", "verify"):
+    _KINDS.append(FaultKind("timeout", _step, "FM-3.1 Premature termination", ("recovery",),
+                            "the call times out", transient=True))
+for _step in ("intake", "decide", "compose", "verify"):
+    _KINDS.append(FaultKind("rate_limit", _step, "FM-3.1 Premature termination", ("recovery",),
+                            "the provider answers 429", transient=True))
+
+FAULT_KINDS: dict[tuple[str, str], FaultKind] = {(k.step, k.name): k for k in _KINDS}
+"""Every fault kind, by ``(step, name)``."""
+
+OUTAGE = FaultKind("outage", "*", "FM-3.1 Premature termination", ("recovery",),
+                   "the primary model is unavailable (fallback model needed)", transient=True)
+
+
+def fault_kind(step: str, name: str) -> FaultKind:
+    """Return the :class:`FaultKind` ``name`` of ``step`` (``outage`` for any LLM step)."""
+    return OUTAGE if name == "outage" else FAULT_KINDS[(step, name)]
+
+
+DEFAULT_MIX: dict[str, dict[str, float]] = {
+    "intake": {"wrong_intent": 3, "wrong_order_id": 2, "format_drift": 2, "dropped_field": 1,
+               "timeout": 1, "rate_limit": 1},
+    "retrieve": {"empty_retrieval": 1, "low_recall": 2},
+    "lookup": {"timeout": 1, "schema_drift": 1},
+    "decide": {"wrong_action": 2, "wrong_amount": 2, "format_drift": 2, "injection_followed": 12,
+               "timeout": 1, "rate_limit": 1},
+    "compose": {"hallucinated_claim": 3, "amount_mismatch": 1, "timeout": 1, "rate_limit": 1},
+    "verify": {"critic_false_pass": 4, "critic_false_alarm": 4, "timeout": 1},
+    "deliver": {"timeout_before_effect": 1, "timeout_after_effect": 1},
+}
+"""Relative weights of the fault kinds of each step (renormalised over the applicable ones)."""
+
+
+class FaultProfile(BaseModel):
+    """Per-step reliability, the mix of fault kinds, correlation and outages.
+
+    Attributes:
+        reliability: probability that one execution of a step is fault-free.
+        mix: relative weights of each step's fault kinds.
+        hard_multiplier: >1 concentrates faults on tickets tagged ``hard`` while keeping each
+            step's marginal fault rate (so the 0.97^n prediction breaks as in production).
+        outage_rate: share of tickets during which the primary model is unavailable.
+    """
+
+    name: str
+    reliability: dict[str, float]
+    mix: dict[str, dict[str, float]] = Field(default_factory=lambda: DEFAULT_MIX)
+    hard_multiplier: float = 1.0
+    outage_rate: float = 0.0
+
+    def fault_rate(self, step: str) -> float:
+        """The marginal probability that one execution of ``step`` is faulty."""
+        return 1.0 - self.reliability.get(step, 1.0)
+
+
+def _rel(values: Sequence[float], verify: float = 0.97) -> dict[str, float]:
+    steps = ("intake", "retrieve", "lookup", "decide", "compose", "deliver")
+    return dict(zip(steps, values, strict=True)) | {"verify": verify}
+
+
+SEED_002 = (0.98, 0.95, 0.97, 0.96, 0.97, 0.98)
+PROFILES: dict[str, FaultProfile] = {
+    "perfect": FaultProfile(name="perfect", reliability=_rel([1.0] * 6, verify=1.0)),
+    "seed-002": FaultProfile(name="seed-002", reliability=_rel(SEED_002)),
+    "uniform-97": FaultProfile(name="uniform-97", reliability=_rel([0.97] * 6)),
+    "correlated-97": FaultProfile(name="correlated-97", reliability=_rel([0.97] * 6),
+                                  hard_multiplier=3.0),
+    "outage": FaultProfile(name="outage", reliability=_rel(SEED_002), outage_rate=0.25),
+}
+"""The built-in profiles (DESIGN §10)."""
+
+
+def get_profile(name: str | FaultProfile) -> FaultProfile:
+    """Look a built-in profile up by name (a :class:`FaultProfile` passes through)."""
+    if isinstance(name, FaultProfile):
+        return name
+    if name not in PROFILES:
+        raise ConfigError(f"unknown profile '{name}'; built in: {', '.join(PROFILES)}")
+    return PROFILES[name]
+
+
+def targeted_profile(kinds: Iterable[tuple[str, str]], rate: float = 0.3) -> FaultProfile:
+    """A profile that injects only ``kinds`` (``(step, name)`` pairs), at ``rate`` per execution.
+
+    Used to show one layer at work: only the faults it exists for, often enough to count.
+    """
+    kinds = list(kinds)
+    mix: dict[str, dict[str, float]] = {}
+    for step, name in kinds:
+        mix.setdefault(step, {})[name] = DEFAULT_MIX.get(step, {}).get(name, 1.0)
+    reliability = {step: 1.0 - rate for step in mix}
+    label = "+".join(sorted(f"{s}.{n}" for s, n in kinds))
+    return FaultProfile(name=f"targeted[{label}]", reliability=reliability, mix=mix)
+
+
+def keyed_uniform(*key: object) -> float:
+    """A uniform number in [0, 1) that depends only on ``key`` (counter-based, order-free)."""
+    digest = hashlib.blake2b("|".join(map(str, key)).encode(), digest_size=8).digest()
+    return struct.unpack(">Q", digest)[0] / 2.0**64
+
+
+class FaultInjector:
+    """Draws faults for one seed under one profile.
+
+    Args:
+        profile: the fault profile.
+        seed: the experiment seed.
+        hard_tickets: ids of tickets tagged ``hard`` (used only when the profile correlates).
+        hard_share: share of hard tickets in the population, to keep marginals exact.
+    """
+
+    def __init__(self, profile: FaultProfile, seed: int, hard_tickets: Iterable[str] = (),
+                 hard_share: float = 0.25):
+        self.profile = profile
+        self.seed = seed
+        self.hard = frozenset(hard_tickets)
+        self.hard_share = hard_share
+
+    def fault_probability(self, ticket_id: str, step: str) -> float:
+        """Per-execution fault probability of ``step`` on ``ticket_id``."""
+        p = self.profile.fault_rate(step)
+        m = self.profile.hard_multiplier
+        if m == 1.0 or not self.hard:
+            return p
+        if ticket_id in self.hard:
+            return min(1.0, p * m)
+        return max(0.0, p * (1 - self.hard_share * m) / (1 - self.hard_share))
+
+    def draw(self, ticket_id: str, step: str, attempt: int,
+             applicable: Sequence[str]) -> str | None:
+        """The fault kind for this execution, or ``None``.
+
+        Args:
+            applicable: the kinds that would change this execution's output; others are not
+                drawn (a fault that changes nothing is not a fault).
+        """
+        weights = self.profile.mix.get(step, {})
+        kinds = [k for k in applicable if weights.get(k, 0) > 0]
+        if not kinds:
+            return None
+        u = keyed_uniform(self.seed, ticket_id, step, attempt, "fault")
+        if u >= self.fault_probability(ticket_id, step):
+            return None
+        v = keyed_uniform(self.seed, ticket_id, step, attempt, "kind") * sum(
+            weights[k] for k in kinds)
+        for kind in kinds:
+            v -= weights[kind]
+            if v < 0:
+                return kind
+        return kinds[-1]
+
+    def primary_down(self, ticket_id: str) -> bool:
+        """Whether the primary model is in an outage for this ticket (same on every attempt)."""
+        rate = self.profile.outage_rate
+        return rate > 0 and keyed_uniform(self.seed, ticket_id, "outage") < rate

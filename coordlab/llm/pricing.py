@@ -1,0 +1,49 @@
+"""Model tiers: prices per million tokens and a latency model, both editable.
+
+The simulated clock advances by ``base_s + tokens_in * in_s + tokens_out * out_s`` per call;
+nothing sleeps. Prices are illustrative list prices of a large and a small hosted model.
+
+Example:
+    >>> TIERS["primary"].cost(1_000_000, 0)
+    3.0
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ModelTier:
+    """Price and latency of one model tier."""
+
+    name: str
+    usd_in_per_m: float
+    usd_out_per_m: float
+    base_s: float
+    in_s: float
+    out_s: float
+
+    def cost(self, tokens_in: int, tokens_out: int) -> float:
+        """Dollars for one call."""
+        return (tokens_in * self.usd_in_per_m + tokens_out * self.usd_out_per_m) / 1e6
+
+    def latency(self, tokens_in: int, tokens_out: int) -> float:
+        """Virtual seconds for one call."""
+        return self.base_s + tokens_in * self.in_s + tokens_out * self.out_s
+
+
+TIERS: dict[str, ModelTier] = {
+    "primary": ModelTier("primary", 3.00, 15.00, 0.45, 0.0002, 0.020),
+    "fallback": ModelTier("fallback", 0.15, 0.60, 0.25, 0.0001, 0.008),
+}
+"""Editable price and latency table; ``primary`` is the main model, ``fallback`` the spare."""
+
+TOOL_LATENCY_S = {"retrieve": 0.03, "lookup": 0.05, "deliver": 0.12}
+"""Virtual seconds of the non-LLM steps."""
+
+TIMEOUT_S = 30.0
+"""Virtual seconds a timed-out call costs before it fails."""
+
+RATE_LIMIT_S = 0.2
+"""Virtual seconds a rate-limited (429) call costs."""

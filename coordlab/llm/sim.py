@@ -1,0 +1,104 @@
+"""The simulated LLM: a calibrated stand-in for a model, not an oracle.
+
+It answers only from the prompt text it receives (deterministic rules over coordlab's templates,
+see :mod:`coordlab.llm.responders`), and with each step's fault probability makes one of that
+step's realistic mistakes instead. Draws are keyed by ``(seed, ticket, step, attempt)``, read
+from the prompt's request header, so any framework sending the same prompts sees the same faults.
+Tokens are counted on the text actually received; latency advances a virtual clock.
+
+Example:
+    >>> from coordlab.llm.base import Message
+    >>> sim = SimLLM("perfect", seed=0)
+    >>> user = "[coordlab] step=intake ticket=T0001 attempt=1\\n### Email\\nDate: 2026-05-01\\n\\n" \\
+    ...        "Where is order ORD-10001?"
+    >>> print(sim.complete([Message("system", "Answer."), Message("user", user)]).text)
+    Intent: status
+    Order: ORD-10001
+    Amount: none
+    Reason: none
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from coordlab.errors import ConfigError, TransientError
+from coordlab.llm import responders
+from coordlab.llm.base import Completion, Message, count_tokens
+from coordlab.llm.faults import FaultInjector, FaultProfile, get_profile
+from coordlab.llm.pricing import RATE_LIMIT_S, TIERS, TIMEOUT_S
+from coordlab.llm.reading import PromptView, read_prompt
+
+_TEXT_KEYS = {"intake": [("Intent", "intent"), ("Order", "order_id"),
+                         ("Amount", "requested_amount"), ("Reason", "reason")],
+              "decide": [("Action", "action"), ("Amount", "amount"), ("Policies", "policy_ids")],
+              "verify": [("Verdict", "passed"), ("Blame", "blame"), ("Reason", "reason")]}
+
+
+class SimLLM:
+    """A seeded simulated model.
+
+    Args:
+        profile: a built-in profile name or a :class:`FaultProfile`.
+        seed: the experiment seed.
+        hard_tickets: ids of hard tickets (for correlated profiles).
+    """
+
+    def __init__(self, profile: str | FaultProfile = "uniform-97", seed: int = 0,
+                 hard_tickets: Iterable[str] = ()):
+        self.profile = get_profile(profile)
+        self.seed = seed
+        self.injector = FaultInjector(self.profile, seed, hard_tickets)
+
+    def __repr__(self) -> str:
+        return f"SimLLM(profile={self.profile.name!r}, seed={self.seed})"
+
+    def complete(self, messages: list[Message], model: str = "primary") -> Completion:
+        """Answer a coordlab prompt (raises :class:`TransientError` on an injected outage)."""
+        if model not in TIERS:
+            raise ConfigError(f"unknown model tier '{model}'; known: {', '.join(TIERS)}")
+        system = "\n".join(m.content for m in messages if m.role == "system")
+        user = "\n".join(m.content for m in messages if m.role != "system")
+        view = read_prompt(system, user)
+        tokens_in = sum(count_tokens(m.content) for m in messages)
+        if model == "primary" and self.injector.primary_down(view.ticket):
+            raise TransientError("outage", view.step, "primary model unavailable (503)",
+                                 RATE_LIMIT_S)
+        ans = responders.answer(view)
+        kind = self.injector.draw(view.ticket, view.step, view.attempt,
+                                  responders.applicable(view, ans))
+        if kind in responders.TRANSIENT:
+            cost = TIMEOUT_S if kind == "timeout" else RATE_LIMIT_S
+            raise TransientError(kind, view.step, f"{kind} from model '{model}'", cost)
+        if kind:
+            ans = responders.corrupt(kind, view, ans)
+        text = render(view, ans)
+        tokens_out = count_tokens(text)
+        latency = TIERS[model].latency(tokens_in, tokens_out)
+        return Completion(text, model, tokens_in, tokens_out, latency, fault=kind)
+
+
+def render(view: PromptView, ans: dict) -> str:
+    """Write an answer as JSON (state layer on) or as ``Key: value`` text."""
+    if view.typed:
+        return json.dumps(ans)
+    if view.step == "compose":
+        return ans["text"]
+    lines = []
+    for label, key in _TEXT_KEYS[view.step]:
+        if key in ans:
+            lines.append(f"{label}: {_text_value(key, ans[key])}")
+    return "\n".join(lines)
+
+
+def _text_value(key: str, value) -> str:
+    if value is None:
+        return "none"
+    if key == "passed":
+        return "pass" if value else "fail"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, list):
+        return ", ".join(value)
+    return str(value)

@@ -1,0 +1,95 @@
+"""What one run shares (:class:`Desk`) and what one trial accumulates (:class:`Trial`)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from coordlab.config import Layers
+from coordlab.layers import Protocol, Recovery, State, Verification
+from coordlab.llm.base import LLM, Completion
+from coordlab.llm.faults import FaultInjector
+from coordlab.llm.pricing import TIERS
+from coordlab.pipeline.policy import Passage
+from coordlab.retrieval.index import PolicyIndex
+from coordlab.tools.store import OrderService
+from coordlab.types import Decision, Intake, Order, OrderView, StepRecord, Ticket, Verdict
+
+
+@dataclass
+class Desk:
+    """The support desk's components for one run: model, index, tools and layers."""
+
+    llm: LLM
+    index: PolicyIndex
+    service: OrderService
+    injector: FaultInjector
+    layers: Layers
+    orders: dict[str, Order]
+    tools: object = None
+
+    def __post_init__(self):
+        self.state = State(self.layers.state)
+        self.protocol = Protocol(self.layers.protocol)
+        self.verification = Verification(self.layers.verification)
+        self.recovery = Recovery(self.layers.recovery)
+        if self.tools is None:
+            self.tools = self.protocol.connect(self.service)
+
+    def close(self) -> None:
+        """Release the tool client (MCP session)."""
+        self.tools.close()
+
+
+@dataclass
+class Trial:
+    """Everything one ticket's run produced, step by step."""
+
+    ticket: Ticket
+    seed: int
+    model: str = "primary"
+    attempts: Counter = field(default_factory=Counter)
+    intake: Intake | None = None
+    raw_hits: list[Passage] = field(default_factory=list)
+    hits: list[Passage] = field(default_factory=list)
+    order: OrderView | None = None
+    decision: Decision | None = None
+    reply: str = ""
+    verdict: Verdict | None = None
+    records: list[StepRecord] = field(default_factory=list)
+    clock_s: float = 0.0
+    llm_calls: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    revisions: int = 0
+    escalated_by: str | None = None
+    crashed: str | None = None
+
+    @property
+    def key(self) -> str:
+        """``seed/ticket``: the trial's id in the ledger."""
+        return f"{self.seed}/{self.ticket.id}"
+
+    def next_attempt(self, step: str) -> int:
+        """Count one more execution of ``step`` and return its attempt number."""
+        self.attempts[step] += 1
+        return self.attempts[step]
+
+    def request_id(self, step: str) -> str:
+        """The request id of the current attempt of ``step``."""
+        return f"{self.key}/{step}/{self.attempts[step]}"
+
+    def charge(self, completion: Completion) -> None:
+        """Add one model call's tokens, dollars and latency."""
+        self.llm_calls += 1
+        self.tokens_in += completion.tokens_in
+        self.tokens_out += completion.tokens_out
+        self.cost_usd += TIERS[completion.model].cost(completion.tokens_in, completion.tokens_out)
+        self.clock_s += completion.latency_s
+
+    def record(self, step: str, ok: bool, **details) -> StepRecord:
+        """Append a :class:`StepRecord` for the current attempt of ``step``."""
+        rec = StepRecord(step=step, attempt=self.attempts[step], ok=ok, **details)
+        self.records.append(rec)
+        return rec

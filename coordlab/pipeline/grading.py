@@ -1,0 +1,63 @@
+"""Grading a trial from what reached the customer: the ledger of side effects.
+
+``success``: exactly one side effect, whose action, order, amount and reply text equal the
+reference (so the reply cites the right policies and only supported claims; an expected
+escalation that escalates on the right grounds counts). ``escalated``: handed to a human when it
+should not have been, or on the wrong grounds. ``silent_failure``: anything else that reached the
+customer, including a duplicated side effect. ``crashed``: an unhandled error stopped the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coordlab.pipeline.policy import Passage
+from coordlab.pipeline.reply import compose_reply
+from coordlab.types import Decision, OrderView, Ticket
+
+
+@dataclass(frozen=True)
+class Grade:
+    """A trial's outcome and its side-effect counters."""
+
+    outcome: str
+    duplicates: int
+    unauthorized_refunds: int
+    action: str | None
+    order_id: str | None
+    amount: float | None
+
+
+def expected_delivery(ticket: Ticket, order: OrderView | None) -> tuple:
+    """``(action, order_id, amount, reply)`` a correct pipeline delivers."""
+    from coordlab.layers.verification import full_rulebook
+
+    truth = ticket.truth
+    decision = Decision(action=truth.action, amount=truth.amount, policy_ids=truth.policy_ids)
+    passages: dict[str, Passage] = {p.id: p for p in full_rulebook().passages}
+    reply = compose_reply(decision, ticket.customer, order, passages)
+    return truth.action, truth.order_id, round(truth.amount, 2), reply
+
+
+def grade(ticket: Ticket, order: OrderView | None, ledger: list[dict],
+          crashed: bool) -> Grade:
+    """Grade one trial from its ledger entries."""
+    truth = ticket.truth
+    unauthorized = sum(1 for e in ledger if e["kind"] == "refund" and (
+        truth.action != "refund" or e["amount"] > truth.amount + 0.005))
+    duplicates = max(0, len(ledger) - 1)
+    first = ledger[0] if ledger else None
+    action = first["kind"] if first else None
+    order_id = first["order_id"] if first else None
+    amount = round(first["amount"], 2) if first else None
+    if crashed:
+        outcome = "crashed"
+    elif first is None:
+        outcome = "crashed"  # nothing delivered and no error: treat as a stopped run
+    elif duplicates:
+        outcome = "silent_failure"
+    elif (action, order_id, amount, first["text"]) == expected_delivery(ticket, order):
+        outcome = "success"
+    else:
+        outcome = "escalated" if action == "escalate" else "silent_failure"
+    return Grade(outcome, duplicates, unauthorized, action, order_id, amount)

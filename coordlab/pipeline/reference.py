@@ -1,0 +1,67 @@
+"""The measuring instrument: was a step's output right *given the input it received*?
+
+These checks never feed back into the pipeline; they only label :class:`StepRecord` s so that
+per-step accuracy, and the product of accuracies, can be held against end-to-end success.
+"""
+
+from __future__ import annotations
+
+from coordlab.pipeline import policy
+from coordlab.pipeline.context import Desk, Trial
+from coordlab.pipeline.grading import expected_delivery
+from coordlab.pipeline.policy import Rulebook
+from coordlab.pipeline.reply import compose_reply
+from coordlab.types import Decision, Intake, OrderView
+
+
+def decision_key(decision: Decision | None) -> tuple:
+    """A comparable form of a decision (tolerant of unvalidated values)."""
+    if decision is None:
+        return ()
+    return decision.action, round(float(decision.amount or 0), 2), list(decision.policy_ids)
+
+
+def true_view(desk: Desk, order_id: str | None) -> OrderView | None:
+    """The order as the store really holds it (``None`` if there is no such order)."""
+    order = desk.orders.get(order_id or "")
+    if order is None:
+        return None
+    return OrderView(order_id=order.id, total=order.total, order_date=order.order_date,
+                     region=order.region, status=order.status, category=order.category)
+
+
+def intake_ok(trial: Trial, intake: Intake) -> bool:
+    """Intake is right when it matches the ticket's ground truth (its input is the email)."""
+    t = trial.ticket.truth
+    return (intake.intent, intake.order_id, intake.requested_amount, intake.reason) == (
+        t.intent, t.order_id, t.requested_amount, t.reason)
+
+
+def lookup_ok(desk: Desk, order_id: str, view: OrderView | None) -> bool:
+    """Lookup is right when it returns the stored record (or refuses an unknown id)."""
+    truth = true_view(desk, order_id)
+    if truth is None:
+        return view is None or view.total == 0
+    return view is not None and view.model_dump() == truth.model_dump()
+
+
+def decide_ok(trial: Trial, decision: Decision) -> bool:
+    """Decide is right when it applies the rules to the passages and order it was given."""
+    expected = policy.decide(trial.intake, trial.order, Rulebook(tuple(trial.hits)),
+                             trial.ticket.received_at)
+    return decision_key(decision) == decision_key(expected)
+
+
+def compose_ok(trial: Trial, text: str) -> bool:
+    """Compose is right when it writes the reply its decision and context call for."""
+    passages = {p.id: p for p in trial.hits}
+    return text == compose_reply(trial.decision, trial.ticket.customer, trial.order, passages)
+
+
+def bundle_ok(desk: Desk, trial: Trial) -> bool:
+    """Would delivering what the trial holds now be a success? (what a verifier should say)"""
+    expected = expected_delivery(trial.ticket, true_view(desk, trial.ticket.truth.order_id))
+    got = (trial.decision.action if trial.decision else None,
+           trial.intake.order_id if trial.intake else None,
+           round(float(trial.decision.amount or 0), 2) if trial.decision else None, trial.reply)
+    return got == expected
