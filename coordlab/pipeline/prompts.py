@@ -9,6 +9,7 @@ asked for as JSON matching a schema; with it off, as ``Key: value`` text.
 from __future__ import annotations
 
 import json
+from functools import cache
 
 from pydantic import BaseModel
 
@@ -54,6 +55,7 @@ INSTRUCTIONS = {
 }
 
 
+@cache
 def _format_instructions(step: str, typed: bool) -> str:
     if typed:
         schema = json.dumps(OUTPUT_MODELS[step].model_json_schema(), sort_keys=True)

@@ -62,7 +62,11 @@ def retrieve(desk: Desk, trial: Trial) -> None:
     raw = desk.index.search(query)
     kinds = ["empty_retrieval", "low_recall"] if raw else []
     fault = desk.injector.draw(trial.ticket.id, "retrieve", attempt, kinds)
-    hits = [] if fault == "empty_retrieval" else raw[2:] if fault == "low_recall" else raw
+    hits = raw
+    if fault == "empty_retrieval":
+        hits = []
+    elif fault == "low_recall":  # the right neighbourhood is missed: ranks k+1..2k come back
+        hits = desk.index.search(query, skip=desk.index.k)
     trial.raw_hits, trial.hits = raw, hits
     trial.clock_s += 0.03
     trial.record("retrieve", hits == raw, model="chromadb", fault=fault, received=query,
@@ -77,15 +81,16 @@ def lookup(desk: Desk, trial: Trial) -> None:
     if order_id is None:
         trial.order = None
         return
-    trial.next_attempt("lookup")
+    attempt = trial.next_attempt("lookup")
     trial.clock_s += 0.05
-    details = dict(model=desk.tools.protocol, received=order_id)
+    fault = desk.injector.draw(trial.ticket.id, "lookup", attempt, ["timeout", "schema_drift"])
+    details = dict(model=desk.tools.protocol, received=order_id, fault=fault)
     try:
         payload = desk.tools.get_order(order_id, trial.request_id("lookup"))
         trial.order = desk.state.order(payload, order_id)
     except TransientError as err:
         trial.clock_s += err.virtual_s
-        trial.record("lookup", False, fault=err.kind, error=str(err), **details)
+        trial.record("lookup", False, error=str(err), **details)
         raise
     except Rejected as err:
         ok = reference.lookup_ok(desk, order_id, None)
@@ -157,18 +162,22 @@ def escalate(desk: Desk, trial: Trial, reason: str) -> None:
 
 
 def _side_effect(desk: Desk, trial: Trial, kind: str, amount: float, text: str) -> None:
-    trial.next_attempt("deliver")
+    attempt = trial.next_attempt("deliver")
     trial.clock_s += 0.12
     order_id = trial.intake.order_id if trial.intake else None
     key = desk.recovery.idempotency_key(trial.key)
-    details = dict(model=desk.tools.protocol, received=f"{kind} {amount:.2f} {order_id}")
+    fault = desk.injector.draw(trial.ticket.id, "deliver", attempt,
+                               ["timeout_before_effect", "timeout_after_effect"])
+    details = dict(model=desk.tools.protocol, received=f"{kind} {amount:.2f} {order_id}",
+                   fault=fault)
     try:
         desk.tools.deliver(kind, trial.request_id("deliver"), order_id, amount, text, key)
     except TransientError as err:
         trial.clock_s += err.virtual_s
-        trial.record("deliver", False, fault=err.kind, error=str(err), **details)
+        trial.record("deliver", False, error=str(err), **details)
         raise
-    except Rejected as err:
+    except Rejected as err:  # refused before anything happened: no fault fired
+        details["fault"] = None
         trial.record("deliver", True, error=err.reason, caught_by=err.layer, **details)
         raise
     trial.record("deliver", True, produced=kind, **details)

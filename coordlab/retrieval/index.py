@@ -68,8 +68,8 @@ class PolicyIndex:
     def __repr__(self) -> str:
         return f"PolicyIndex(chromadb, {self.collection.count()} passages, k={self.k})"
 
-    def search(self, query: str) -> list[Passage]:
-        """The ``k`` passages nearest to ``query``, best first."""
-        found = self.collection.query(query_texts=[query], n_results=self.k)
+    def search(self, query: str, skip: int = 0) -> list[Passage]:
+        """The ``k`` passages nearest to ``query``, best first, after the ``skip`` nearest."""
+        found = self.collection.query(query_texts=[query], n_results=self.k + skip)
         return [Passage(pid, self._text[pid].title, self._text[pid].text)
-                for pid in found["ids"][0]]
+                for pid in found["ids"][0][skip:]]

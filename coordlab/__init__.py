@@ -1,0 +1,42 @@
+"""coordlab: measure the coordination gap of multi-step LLM pipelines.
+
+One support-desk pipeline, four toggleable coordination layers (state, protocol, verification,
+recovery), a seeded simulated LLM with realistic faults, and the statistics to compare them.
+Importing coordlab imports no agent framework.
+
+Example:
+    >>> import coordlab
+    >>> coordlab.run(backend="plain", layers="all", profile="perfect", tickets=3)["success_rate"]
+    1.0
+"""
+
+from coordlab.config import Layers, apply_offline_env
+
+apply_offline_env()  # before any framework or chromadb import can phone home
+
+from coordlab import backends  # noqa: E402
+from coordlab.api import parse_seeds, run  # noqa: E402
+from coordlab.datasets import load_orders, load_policies, load_tickets  # noqa: E402
+from coordlab.errors import (  # noqa: E402
+    ConfigError,
+    CoordlabError,
+    DatasetError,
+    MissingExtraError,
+    Rejected,
+    TransientError,
+)
+from coordlab.experiment.runner import run_trials, summarize  # noqa: E402
+from coordlab.experiment.stats import pass_hat_k, wilson  # noqa: E402
+from coordlab.llm.base import LLM, Completion, Message  # noqa: E402
+from coordlab.llm.faults import FAULT_KINDS, PROFILES, FaultProfile, get_profile  # noqa: E402
+from coordlab.llm.sim import SimLLM  # noqa: E402
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Layers", "run", "run_trials", "summarize", "parse_seeds", "load_tickets", "load_orders",
+    "load_policies", "pass_hat_k", "wilson", "SimLLM", "LLM", "Message", "Completion",
+    "FaultProfile", "PROFILES", "FAULT_KINDS", "get_profile", "backends", "CoordlabError",
+    "ConfigError", "DatasetError", "MissingExtraError", "Rejected", "TransientError",
+    "__version__",
+]

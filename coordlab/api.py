@@ -1,0 +1,65 @@
+"""The Python entry points that mirror the CLI.
+
+Example:
+    >>> summary = run(backend="plain", layers="none", profile="perfect", tickets=5)
+    >>> summary["success_rate"]
+    1.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from coordlab.config import Layers
+from coordlab.datasets import load_tickets
+from coordlab.errors import ConfigError
+from coordlab.experiment.runner import run_trials, summarize
+from coordlab.llm.base import LLM
+from coordlab.llm.faults import FaultProfile, get_profile
+from coordlab.types import Ticket
+
+
+def parse_seeds(spec: str | int | Iterable[int]) -> list[int]:
+    """``"0-9"`` -> 0..9, ``"3"`` -> [3], ``"1,4"`` -> [1, 4]; ints and lists pass through."""
+    if isinstance(spec, int):
+        return [spec]
+    if not isinstance(spec, str):
+        return list(spec)
+    seeds: list[int] = []
+    try:
+        for part in spec.split(","):
+            lo, _, hi = part.strip().partition("-")
+            seeds += list(range(int(lo), int(hi or lo) + 1))
+    except ValueError:
+        raise ConfigError(f"bad seeds '{spec}': use N, A-B or a comma list") from None
+    if not seeds:
+        raise ConfigError(f"bad seeds '{spec}': the range is empty")
+    return seeds
+
+
+def select_tickets(tickets: int | Sequence[Ticket] | None = None,
+                   tickets_file: str | Path | None = None) -> list[Ticket]:
+    """The tickets to run: the first ``tickets`` bundled ones, or those in ``tickets_file``."""
+    if tickets is not None and not isinstance(tickets, int):
+        return list(tickets)
+    if tickets is not None and tickets < 1:
+        raise ConfigError("--tickets must be at least 1")
+    return load_tickets(tickets_file, limit=tickets)
+
+
+def run(backend: str = "plain", layers: str | Layers = "all",
+        profile: str | FaultProfile = "uniform-97", tickets: int | Sequence[Ticket] | None = None,
+        tickets_file: str | Path | None = None, seeds: str | int | Iterable[int] = 0,
+        llm: LLM | None = None, return_rows: bool = False):
+    """Run every selected ticket once per seed and return the JSON summary (DESIGN §10).
+
+    Args:
+        return_rows: also return the per-trial rows, as ``(summary, rows)``.
+    """
+    layer_cfg = Layers.parse(layers)
+    prof = get_profile(profile)
+    chosen = select_tickets(tickets, tickets_file)
+    rows = list(run_trials(backend, layer_cfg, prof, chosen, parse_seeds(seeds), llm))
+    summary = summarize(rows)
+    return (summary, rows) if return_rows else summary
