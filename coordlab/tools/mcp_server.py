@@ -17,10 +17,10 @@ from typing import Literal
 from anyio.from_thread import start_blocking_portal
 from mcp.server.fastmcp import FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
-from mcp.shared.memory import create_connected_server_and_client_session
 from pydantic import BaseModel, ValidationError
 
 from coordlab.errors import Rejected, TransientError
+from coordlab.tools.mcp_session import connect_in_memory
 from coordlab.tools.store import OrderService
 from coordlab.types import OrderRecord
 
@@ -86,7 +86,7 @@ class McpTools:
         self._portal_cm = start_blocking_portal()
         self._portal = self._portal_cm.__enter__()
         self._session_cm = self._portal.wrap_async_context_manager(
-            create_connected_server_and_client_session(build_server(service)))
+            connect_in_memory(build_server(service)))
         self._session = self._session_cm.__enter__()
 
     def __repr__(self) -> str:
