@@ -3,7 +3,7 @@
 Example:
     >>> lo, hi = wilson(83, 100)
     >>> round(lo, 3), round(hi, 3)
-    (0.744, 0.891)
+    (0.745, 0.891)
     >>> pass_hat_k([{"ticket_id": "a", "outcome": "success"}] * 3, k=2)
     1.0
 """

@@ -1,6 +1,6 @@
 """Generate the support-desk dataset (tickets, orders, policies) from a fixed seed.
 
-Run from the repository root:  python datasets/support/generate.py
+Run from the repository root:  python datasets/support/generate.py [OUT_DIR]
 It rewrites tickets.jsonl, orders.jsonl and policies.jsonl beside this file. The ground truth is
 computed here, by this file's own reading of the policies, independently of coordlab's code.
 """
@@ -278,13 +278,14 @@ def write_jsonl(path: Path, rows: list[dict]) -> None:
     path.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in rows), encoding="utf-8")
 
 
-def main() -> None:
+def main(out: Path = HERE) -> None:
+    out.mkdir(parents=True, exist_ok=True)
     gen = Generator(SEED)
     tickets = [make_ticket(gen, i + 1) for i in range(N_TICKETS)]
     policies = [{"id": i, "title": t, "topic": c, "text": x} for i, t, c, x in POLICIES]
-    write_jsonl(HERE / "tickets.jsonl", tickets)
-    write_jsonl(HERE / "orders.jsonl", sorted(gen.orders, key=lambda o: o["id"]))
-    write_jsonl(HERE / "policies.jsonl", policies)
+    write_jsonl(out / "tickets.jsonl", tickets)
+    write_jsonl(out / "orders.jsonl", sorted(gen.orders, key=lambda o: o["id"]))
+    write_jsonl(out / "policies.jsonl", policies)
     actions = {}
     for t in tickets:
         actions[t["truth"]["action"]] = actions.get(t["truth"]["action"], 0) + 1
@@ -292,4 +293,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE)
