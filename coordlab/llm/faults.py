@@ -166,7 +166,7 @@ def targeted_profile(kinds: Iterable[tuple[str, str]], rate: float = 0.3) -> Fau
         mix.setdefault(step, {})[name] = DEFAULT_MIX.get(step, {}).get(name, 1.0)
     reliability = {step: 1.0 - rate for step in mix}
     label = "+".join(sorted(f"{s}.{n}" for s, n in kinds))
-    return FaultProfile(name=f"targeted[{label}]", reliability=reliability, mix=mix)
+    return FaultProfile(name=f"targeted[{label}]@{rate:g}", reliability=reliability, mix=mix)
 
 
 def keyed_uniform(*key: object) -> float:

@@ -1,0 +1,60 @@
+import pytest
+
+from coordlab import SimLLM
+from coordlab.errors import TransientError
+from coordlab.llm.base import Message, count_tokens
+from coordlab.llm.faults import FAULT_KINDS, targeted_profile
+from coordlab.pipeline import prompts
+
+EMAIL = ("From: Ana Lopez <ana@example.com>\nDate: 2026-05-01\nSubject: Help\n\n"
+         "The desk lamp from order ORD-10012 came broken. I would like a refund of $45.50.")
+
+
+def _intake(sim, attempt=1, typed=False):
+    messages = prompts.build("intake", "T0001", attempt, {"Email": EMAIL}, typed)
+    return sim.complete(messages)
+
+
+def test_answers_only_from_the_prompt():
+    sim = SimLLM("perfect")
+    assert _intake(sim).text == (
+        "Intent: refund\nOrder: ORD-10012\nAmount: 45.50\nReason: damaged")
+    assert '"order_id": "ORD-10012"' in _intake(sim, typed=True).text
+
+
+def test_tokens_are_counted_on_the_received_text():
+    completion = _intake(SimLLM("perfect"))
+    messages = prompts.build("intake", "T0001", 1, {"Email": EMAIL}, False)
+    assert completion.tokens_in == sum(count_tokens(m.content) for m in messages)
+    assert completion.tokens_out == count_tokens(completion.text)
+    assert completion.latency_s > 0
+
+
+def test_faults_are_keyed_by_attempt():
+    sim = SimLLM(targeted_profile([("intake", "timeout")], rate=0.5), seed=1)
+    seen = []
+    for attempt in range(1, 30):
+        try:
+            _intake(sim, attempt)
+            seen.append(False)
+        except TransientError:
+            seen.append(True)
+    assert any(seen) and not all(seen)
+    again = []
+    for attempt in range(1, 30):
+        try:
+            _intake(sim, attempt)
+            again.append(False)
+        except TransientError:
+            again.append(True)
+    assert seen == again
+
+
+def test_a_prompt_without_the_header_is_refused():
+    with pytest.raises(ValueError, match="not a coordlab prompt"):
+        SimLLM().complete([Message("user", "hello")])
+
+
+def test_every_fault_kind_has_a_mast_label():
+    for kind in FAULT_KINDS.values():
+        assert kind.mast.startswith("FM-"), kind
