@@ -8,6 +8,7 @@ Example:
     >>> import coordlab
     >>> coordlab.run(backend="plain", layers="all", profile="perfect", tickets=3)["success_rate"]
     1.0
+
 """
 
 from coordlab.config import Layers, apply_offline_env
@@ -34,9 +35,30 @@ from coordlab.llm.sim import SimLLM  # noqa: E402
 __version__ = "0.1.0"
 
 __all__ = [
-    "Layers", "run", "run_trials", "summarize", "parse_seeds", "load_tickets", "load_orders",
-    "load_policies", "pass_hat_k", "wilson", "SimLLM", "LLM", "Message", "Completion",
-    "FaultProfile", "PROFILES", "FAULT_KINDS", "get_profile", "backends", "CoordlabError",
-    "ConfigError", "DatasetError", "MissingExtraError", "Rejected", "TransientError",
+    "Layers",
+    "run",
+    "run_trials",
+    "summarize",
+    "parse_seeds",
+    "load_tickets",
+    "load_orders",
+    "load_policies",
+    "pass_hat_k",
+    "wilson",
+    "SimLLM",
+    "LLM",
+    "Message",
+    "Completion",
+    "FaultProfile",
+    "PROFILES",
+    "FAULT_KINDS",
+    "get_profile",
+    "backends",
+    "CoordlabError",
+    "ConfigError",
+    "DatasetError",
+    "MissingExtraError",
+    "Rejected",
+    "TransientError",
     "__version__",
 ]

@@ -4,6 +4,7 @@ Example:
     >>> summary = run(backend="plain", layers="none", profile="perfect", tickets=5)
     >>> summary["success_rate"]
     1.0
+
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ def parse_seeds(spec: str | int | Iterable[int]) -> list[int]:
     return seeds
 
 
-def select_tickets(tickets: int | Sequence[Ticket] | None = None,
-                   tickets_file: str | Path | None = None) -> list[Ticket]:
+def select_tickets(
+    tickets: int | Sequence[Ticket] | None = None, tickets_file: str | Path | None = None
+) -> list[Ticket]:
     """The tickets to run: the first ``tickets`` bundled ones, or those in ``tickets_file``."""
     if tickets is not None and not isinstance(tickets, int):
         return list(tickets)
@@ -48,14 +50,28 @@ def select_tickets(tickets: int | Sequence[Ticket] | None = None,
     return load_tickets(tickets_file, limit=tickets)
 
 
-def run(backend: str = "plain", layers: str | Layers = "all",
-        profile: str | FaultProfile = "uniform-97", tickets: int | Sequence[Ticket] | None = None,
-        tickets_file: str | Path | None = None, seeds: str | int | Iterable[int] = 0,
-        llm: LLM | None = None, return_rows: bool = False):
+def run(
+    backend: str = "plain",
+    layers: str | Layers = "all",
+    profile: str | FaultProfile = "uniform-97",
+    tickets: int | Sequence[Ticket] | None = None,
+    tickets_file: str | Path | None = None,
+    seeds: str | int | Iterable[int] = 0,
+    llm: LLM | None = None,
+    return_rows: bool = False,
+):
     """Run every selected ticket once per seed and return the JSON summary (DESIGN §10).
 
     Args:
+        backend: a registered backend name.
+        layers: a layer spec (``all``, ``none``, ``state,recovery``, ...) or :class:`Layers`.
+        profile: a built-in profile name or a :class:`FaultProfile`.
+        tickets: the first N bundled tickets, or the tickets themselves.
+        tickets_file: a JSONL file of tickets in the dataset's format.
+        seeds: ``"0-9"``, an int or an iterable of ints.
+        llm: a model to use instead of the seeded :class:`SimLLM`.
         return_rows: also return the per-trial rows, as ``(summary, rows)``.
+
     """
     layer_cfg = Layers.parse(layers)
     prof = get_profile(profile)

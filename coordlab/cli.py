@@ -27,18 +27,24 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _print_table(summary: dict) -> None:
-    print(f"{summary['backend']} | layers {summary['layers']} | profile {summary['profile']}"
-          f" | {summary['trials']} trials")
+    print(
+        f"{summary['backend']} | layers {summary['layers']} | profile {summary['profile']}"
+        f" | {summary['trials']} trials"
+    )
     lo, hi = summary["ci95"]
     print(f"  success        {summary['success_rate']:.3f}  (95% CI {lo:.3f}-{hi:.3f})")
     for key in ("silent_failure_rate", "escalation_rate", "crash_rate"):
         print(f"  {key.replace('_rate', ''):<14} {summary[key]:.3f}")
     steps = "  ".join(f"{s} {a:.3f}" for s, a in summary["per_step_accuracy"].items())
     print(f"  step accuracy  {steps}")
-    print(f"  predicted e2e  {summary['predicted_e2e']:.3f}   coordination gap "
-          f"{summary['coordination_gap']:.3f}")
-    print(f"  cost           {summary['llm_calls']} calls, {summary['tokens_in']} tokens in, "
-          f"{summary['tokens_out']} out, ${summary['cost_usd']:.4f}")
+    print(
+        f"  predicted e2e  {summary['predicted_e2e']:.3f}   coordination gap "
+        f"{summary['coordination_gap']:.3f}"
+    )
+    print(
+        f"  cost           {summary['llm_calls']} calls, {summary['tokens_in']} tokens in, "
+        f"{summary['tokens_out']} out, ${summary['cost_usd']:.4f}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,8 +53,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from coordlab.api import run
 
-        summary = run(backend=args.backend, layers=args.layers, profile=args.profile,
-                      tickets=args.tickets, tickets_file=args.tickets_file, seeds=args.seeds)
+        summary = run(
+            backend=args.backend,
+            layers=args.layers,
+            profile=args.profile,
+            tickets=args.tickets,
+            tickets_file=args.tickets_file,
+            seeds=args.seeds,
+        )
     except CoordlabError as err:
         print(f"coordlab: error: {err}", file=sys.stderr)
         return 2

@@ -10,6 +10,7 @@ Example:
     'critic-vague'
     >>> Layers.parse("none")
     <Layers none>
+
 """
 
 from __future__ import annotations
@@ -46,8 +47,10 @@ class Layers:
                 object.__setattr__(self, name, MODES[name][-1])
             mode = getattr(self, name)
             if mode not in MODES[name]:
-                raise ConfigError(f"unknown mode '{mode}' for layer '{name}'; "
-                                  f"expected one of {', '.join(MODES[name])}")
+                raise ConfigError(
+                    f"unknown mode '{mode}' for layer '{name}'; "
+                    f"expected one of {', '.join(MODES[name])}"
+                )
 
     @classmethod
     def none(cls) -> Layers:
@@ -69,8 +72,10 @@ class Layers:
             off = raw.startswith("-")
             name, _, mode = raw.lstrip("-").partition(":")
             if name not in MODES:
-                raise ConfigError(f"unknown layer '{name}'; expected one of "
-                                  f"{', '.join(LAYER_NAMES)} (or all, none)")
+                raise ConfigError(
+                    f"unknown layer '{name}'; expected one of "
+                    f"{', '.join(LAYER_NAMES)} (or all, none)"
+                )
             mode = "off" if off else (mode or MODES[name][-1])
             layers = replace(layers, **{name: mode})
         return layers
@@ -105,10 +110,11 @@ class Layers:
 
 
 def layer_grid() -> list[Layers]:
-    """Every on/off combination of the four layers (16 settings, ``on`` = each layer's full mode)."""
-    return [Layers(*(MODES[n][-1] if bit else "off" for n, bit in zip(LAYER_NAMES, bits,
-                                                                         strict=True)))
-            for bits in product((False, True), repeat=4)]
+    """Every on/off combination of the four layers (16 settings, on = the full mode)."""
+    return [
+        Layers(*(MODES[n][-1] if bit else "off" for n, bit in zip(LAYER_NAMES, bits, strict=True)))
+        for bits in product((False, True), repeat=4)
+    ]
 
 
 OFFLINE_ENV = {

@@ -9,6 +9,7 @@ Example:
     >>> tickets = load_tickets()
     >>> len(tickets) >= 300
     True
+
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def read_jsonl(path: str | Path, model: type[M]) -> list[M]:
 
     Raises:
         DatasetError: naming ``path:line`` and the offending field for the first bad row.
+
     """
     path = Path(path)
     if not path.is_file():
@@ -71,6 +73,7 @@ def load_tickets(path: str | Path | None = None, limit: int | None = None) -> li
     Args:
         path: a JSONL file in the dataset's ticket format; default the bundled tickets.
         limit: keep only the first ``limit`` tickets.
+
     """
     tickets = _cached_tickets(str(path or data_dir() / "tickets.jsonl"))
     return list(tickets[:limit] if limit else tickets)

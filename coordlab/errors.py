@@ -37,6 +37,7 @@ class TransientError(CoordlabError):
         kind: ``timeout``, ``rate_limit`` or ``outage``.
         step: the pipeline step that was running.
         virtual_s: virtual seconds the failed call cost before it failed.
+
     """
 
     def __init__(self, kind: str, step: str, message: str = "", virtual_s: float = 0.0):
@@ -53,6 +54,7 @@ class Rejected(CoordlabError):
         blame: the step whose output was refused (where a retry should start).
         layer: the layer (or component) whose check refused it.
         reason: a short human-readable reason.
+
     """
 
     def __init__(self, blame: str, layer: str, reason: str):

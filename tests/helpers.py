@@ -7,8 +7,9 @@ from coordlab.llm.faults import FaultProfile, get_profile
 _PROFILES: dict[str, FaultProfile] = {}
 
 
-def cached_rows(spec: str, profile, n_tickets: int | None = None, seeds: tuple = (0,),
-                backend: str = "plain") -> tuple:
+def cached_rows(
+    spec: str, profile, n_tickets: int | None = None, seeds: tuple = (0,), backend: str = "plain"
+) -> tuple:
     """Rows of one configuration, computed once per test session."""
     if isinstance(profile, FaultProfile):
         _PROFILES[profile.name] = profile

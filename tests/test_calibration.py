@@ -3,12 +3,11 @@
 import math
 
 import pytest
+from helpers import cached_rows, outcomes
 
 from coordlab.config import layer_grid
 from coordlab.experiment.runner import summarize
 from coordlab.llm.faults import SEED_002
-
-from helpers import cached_rows, outcomes
 
 SEEDS = tuple(range(10))
 
@@ -19,19 +18,30 @@ def test_perfect_profile_succeeds_on_every_ticket(spec):
     assert outcomes(rows) == {"success": len(rows)}
 
 
-@pytest.mark.parametrize("layers", layer_grid() + ["verification:gate", "verification:critic-vague",
-                                                   "recovery:retry", "all,verification:critic-strict"],
-                         ids=str)
+@pytest.mark.parametrize(
+    "layers",
+    layer_grid()
+    + [
+        "verification:gate",
+        "verification:critic-vague",
+        "recovery:retry",
+        "all,verification:critic-strict",
+    ],
+    ids=str,
+)
 def test_perfect_profile_succeeds_under_every_layer_setting(layers):
     spec = layers if isinstance(layers, str) else layers.label
     rows = cached_rows(spec, "perfect", 80)
     assert outcomes(rows) == {"success": len(rows)}
 
 
-@pytest.mark.parametrize("profile,expected", [
-    ("uniform-97", (0.97,) * 6),
-    ("seed-002", SEED_002),
-])
+@pytest.mark.parametrize(
+    "profile,expected",
+    [
+        ("uniform-97", (0.97,) * 6),
+        ("seed-002", SEED_002),
+    ],
+)
 def test_layers_off_measures_the_product_of_step_reliabilities(profile, expected):
     summary = summarize(cached_rows("none", profile, None, SEEDS))
     predicted = math.prod(expected)

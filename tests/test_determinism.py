@@ -21,8 +21,12 @@ def test_another_seed_gives_other_faults():
 
 def test_fault_draws_do_not_depend_on_call_order():
     injector = FaultInjector(get_profile("uniform-97"), seed=3)
-    keys = [(f"T{i:04d}", step, attempt) for i in range(200)
-            for step in ("intake", "decide") for attempt in (1, 2)]
+    keys = [
+        (f"T{i:04d}", step, attempt)
+        for i in range(200)
+        for step in ("intake", "decide")
+        for attempt in (1, 2)
+    ]
     kinds = ["wrong_intent", "timeout"]
     first = {k: injector.draw(*k, kinds) for k in keys}
     random.Random(0).shuffle(keys)
@@ -36,4 +40,5 @@ def test_layer_settings_see_the_same_first_faults():
     state = _rows("state", 5, 120)
     first = lambda r: r["faults"].split(";")[0]  # noqa: E731
     assert [first(r) for r in plain if r["faults"].startswith("intake")] == [
-        first(r) for r in state if r["faults"].startswith("intake")]
+        first(r) for r in state if r["faults"].startswith("intake")
+    ]

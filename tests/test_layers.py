@@ -10,13 +10,22 @@ from coordlab.llm.faults import targeted_profile
 KINDS = {
     "state": [("intake", "format_drift"), ("intake", "dropped_field"), ("decide", "format_drift")],
     "protocol": [("lookup", "schema_drift")],
-    "verification": [("intake", "wrong_intent"), ("retrieve", "low_recall"),
-                     ("decide", "wrong_action"), ("decide", "wrong_amount"),
-                     ("decide", "injection_followed"), ("compose", "hallucinated_claim"),
-                     ("compose", "amount_mismatch")],
+    "verification": [
+        ("intake", "wrong_intent"),
+        ("retrieve", "low_recall"),
+        ("decide", "wrong_action"),
+        ("decide", "wrong_amount"),
+        ("decide", "injection_followed"),
+        ("compose", "hallucinated_claim"),
+        ("compose", "amount_mismatch"),
+    ],
     "recovery": [(s, "timeout") for s in ("intake", "lookup", "decide", "compose")]
-    + [("decide", "rate_limit"), ("retrieve", "empty_retrieval"),
-       ("deliver", "timeout_before_effect"), ("deliver", "timeout_after_effect")],
+    + [
+        ("decide", "rate_limit"),
+        ("retrieve", "empty_retrieval"),
+        ("deliver", "timeout_before_effect"),
+        ("deliver", "timeout_after_effect"),
+    ],
 }
 LAYERS = list(KINDS)
 

@@ -10,9 +10,11 @@ def test_every_public_name_imports():
 
 
 def test_import_coordlab_imports_no_framework():
-    code = ("import sys, coordlab; "
-            "bad = [m for m in ('langgraph', 'crewai', 'autogen_agentchat', 'langchain_core', 'ray')"
-            " if m in sys.modules]; print(bad)")
+    code = (
+        "import sys, coordlab; "
+        "bad = [m for m in ('langgraph', 'crewai', 'autogen_agentchat', 'langchain_core', 'ray')"
+        " if m in sys.modules]; print(bad)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -25,4 +27,5 @@ def test_layers_repr_shows_the_stack():
     from coordlab.backends.plain import PlainBackend
 
     assert coordlab.Layers().stack(PlainBackend.__name__) == (
-        "<Recovery<Verification<State<Protocol<PlainBackend>>>>>")
+        "<Recovery<Verification<State<Protocol<PlainBackend>>>>>"
+    )

@@ -6,8 +6,10 @@ from coordlab.llm.base import Message, count_tokens
 from coordlab.llm.faults import FAULT_KINDS, targeted_profile
 from coordlab.pipeline import prompts
 
-EMAIL = ("From: Ana Lopez <ana@example.com>\nDate: 2026-05-01\nSubject: Help\n\n"
-         "The desk lamp from order ORD-10012 came broken. I would like a refund of $45.50.")
+EMAIL = (
+    "From: Ana Lopez <ana@example.com>\nDate: 2026-05-01\nSubject: Help\n\n"
+    "The desk lamp from order ORD-10012 came broken. I would like a refund of $45.50."
+)
 
 
 def _intake(sim, attempt=1, typed=False):
@@ -17,8 +19,7 @@ def _intake(sim, attempt=1, typed=False):
 
 def test_answers_only_from_the_prompt():
     sim = SimLLM("perfect")
-    assert _intake(sim).text == (
-        "Intent: refund\nOrder: ORD-10012\nAmount: 45.50\nReason: damaged")
+    assert _intake(sim).text == ("Intent: refund\nOrder: ORD-10012\nAmount: 45.50\nReason: damaged")
     assert '"order_id": "ORD-10012"' in _intake(sim, typed=True).text
 
 

@@ -32,6 +32,7 @@ class Session:
     Args:
         layers: the layer setting.
         orders: the order store's contents (default: the bundled orders).
+
     """
 
     def __init__(self, layers: Layers, orders: Iterable[Order] | None = None):
@@ -42,8 +43,9 @@ class Session:
         self.layers = layers
         self.desk: Desk | None = None
 
-    def desk_for(self, profile: FaultProfile, seed: int, tickets: Sequence[Ticket],
-                 llm: LLM | None = None) -> Desk:
+    def desk_for(
+        self, profile: FaultProfile, seed: int, tickets: Sequence[Ticket], llm: LLM | None = None
+    ) -> Desk:
         """The desk for one seed (the tool connection is reused across seeds)."""
         hard = [t.id for t in tickets if "hard" in t.tags]
         injector = FaultInjector(profile, seed, hard, hard_share=_share(hard, tickets))
@@ -52,8 +54,15 @@ class Session:
         if isinstance(model, SimLLM):
             model.injector = injector
         tools = self.desk.tools if self.desk else None
-        self.desk = Desk(llm=model, index=self.index, service=self.service, injector=injector,
-                         layers=self.layers, orders=self.orders, tools=tools)
+        self.desk = Desk(
+            llm=model,
+            index=self.index,
+            service=self.service,
+            injector=injector,
+            layers=self.layers,
+            orders=self.orders,
+            tools=tools,
+        )
         return self.desk
 
     def close(self) -> None:
@@ -66,13 +75,26 @@ def _share(hard: list[str], tickets: Sequence[Ticket]) -> float:
     return min(0.9, max(0.01, len(hard) / max(1, len(tickets))))
 
 
-def run_trials(backend: str, layers: Layers, profile: str | FaultProfile,
-               tickets: Sequence[Ticket], seeds: Iterable[int], llm: LLM | None = None,
-               keep_trials: bool = False) -> Iterator[dict]:
+def run_trials(
+    backend: str,
+    layers: Layers,
+    profile: str | FaultProfile,
+    tickets: Sequence[Ticket],
+    seeds: Iterable[int],
+    llm: LLM | None = None,
+    keep_trials: bool = False,
+) -> Iterator[dict]:
     """Run every ticket once per seed; yield one row per trial.
 
     Args:
+        backend: a registered backend name.
+        layers: the layer setting.
+        profile: the fault profile (name or object).
+        tickets: the tickets to run.
+        seeds: one pass over the tickets per seed.
+        llm: a model to use instead of the seeded :class:`SimLLM`.
         keep_trials: attach the full :class:`Trial` (steps, prompts) under the key ``trial``.
+
     """
     profile = get_profile(profile)
     cls = backend_class(backend)
@@ -92,23 +114,38 @@ def run_trials(backend: str, layers: Layers, profile: str | FaultProfile,
         session.close()
 
 
-def trial_row(session: Session, backend: str, layers: Layers, profile: str, trial: Trial,
-              wall_s: float) -> dict:
+def trial_row(
+    session: Session, backend: str, layers: Layers, profile: str, trial: Trial, wall_s: float
+) -> dict:
     """The tidy row for one finished trial."""
     ticket = trial.ticket
     ledger = session.service.ledger(trial.key)
-    g = grade(ticket, true_view(session.desk, ticket.truth.order_id), ledger,
-              trial.crashed is not None)
+    g = grade(
+        ticket, true_view(session.desk, ticket.truth.order_id), ledger, trial.crashed is not None
+    )
     row = {
-        "backend": backend, "layers": layers.label, "profile": profile, "seed": trial.seed,
-        "ticket_id": ticket.id, "tags": ",".join(ticket.tags), "outcome": g.outcome,
-        "action": g.action, "order_id": g.order_id, "amount": g.amount,
-        "expected_action": ticket.truth.action, "expected_amount": ticket.truth.amount,
-        "duplicate_side_effects": g.duplicates, "unauthorized_refunds": g.unauthorized_refunds,
-        "llm_calls": trial.llm_calls, "tokens_in": trial.tokens_in,
-        "tokens_out": trial.tokens_out, "cost_usd": round(trial.cost_usd, 8),
-        "latency_s": round(trial.clock_s, 4), "revisions": trial.revisions,
-        "escalated_by": trial.escalated_by or "", "crash": trial.crashed or "",
+        "backend": backend,
+        "layers": layers.label,
+        "profile": profile,
+        "seed": trial.seed,
+        "ticket_id": ticket.id,
+        "tags": ",".join(ticket.tags),
+        "outcome": g.outcome,
+        "action": g.action,
+        "order_id": g.order_id,
+        "amount": g.amount,
+        "expected_action": ticket.truth.action,
+        "expected_amount": ticket.truth.amount,
+        "duplicate_side_effects": g.duplicates,
+        "unauthorized_refunds": g.unauthorized_refunds,
+        "llm_calls": trial.llm_calls,
+        "tokens_in": trial.tokens_in,
+        "tokens_out": trial.tokens_out,
+        "cost_usd": round(trial.cost_usd, 8),
+        "latency_s": round(trial.clock_s, 4),
+        "revisions": trial.revisions,
+        "escalated_by": trial.escalated_by or "",
+        "crash": trial.crashed or "",
         "faults": ";".join(f"{r.step}:{r.fault}" for r in trial.records if r.fault),
         "caught_by": ";".join(sorted({r.caught_by for r in trial.records if r.caught_by})),
         "wall_s": wall_s,
@@ -135,15 +172,19 @@ def summarize(rows: Sequence[dict]) -> dict:
     lo, hi = wilson(successes, n)
     first = rows[0] if rows else {}
     return {
-        "backend": first.get("backend"), "layers": first.get("layers"),
-        "profile": first.get("profile"), "trials": n, "success_rate": round(rate, 4),
+        "backend": first.get("backend"),
+        "layers": first.get("layers"),
+        "profile": first.get("profile"),
+        "trials": n,
+        "success_rate": round(rate, 4),
         "ci95": [round(lo, 4), round(hi, 4)],
         "silent_failure_rate": round(count("silent_failure") / max(n, 1), 4),
         "escalation_rate": round(count("escalated") / max(n, 1), 4),
         "crash_rate": round(count("crashed") / max(n, 1), 4),
         "duplicate_side_effects": sum(r["duplicate_side_effects"] for r in rows),
         "unauthorized_refunds": sum(r["unauthorized_refunds"] for r in rows),
-        "per_step_accuracy": accuracy, "predicted_e2e": round(predicted, 4),
+        "per_step_accuracy": accuracy,
+        "predicted_e2e": round(predicted, 4),
         "coordination_gap": round(max(accuracy.values(), default=1.0) - rate, 4),
         "llm_calls": sum(r["llm_calls"] for r in rows),
         "tokens_in": sum(r["tokens_in"] for r in rows),

@@ -6,6 +6,7 @@ Example:
     (0.745, 0.891)
     >>> pass_hat_k([{"ticket_id": "a", "outcome": "success"}] * 3, k=2)
     1.0
+
 """
 
 from __future__ import annotations

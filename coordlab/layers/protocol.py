@@ -11,6 +11,7 @@ class Protocol:
 
     Args:
         mode: ``off`` (ad-hoc calls) or ``mcp`` (in-memory MCP session, schema-validated).
+
     """
 
     def __init__(self, mode: str = "mcp"):

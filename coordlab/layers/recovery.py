@@ -10,6 +10,7 @@ Modes:
 Example:
     >>> [Recovery("full").backoff_s(n) for n in (1, 2, 3)]
     [1.0, 2.0, 4.0]
+
 """
 
 from __future__ import annotations
@@ -23,10 +24,16 @@ class Recovery:
         max_attempts: executions of one step before giving up on transient errors.
         max_revisions: re-runs after a rejection (verification, validation, empty retrieval).
         base_backoff_s: first backoff; doubles per retry.
+
     """
 
-    def __init__(self, mode: str = "full", max_attempts: int = 3, max_revisions: int = 2,
-                 base_backoff_s: float = 1.0):
+    def __init__(
+        self,
+        mode: str = "full",
+        max_attempts: int = 3,
+        max_revisions: int = 2,
+        base_backoff_s: float = 1.0,
+    ):
         self.mode = mode
         self.max_attempts = max_attempts if mode != "off" else 1
         self.max_revisions = max_revisions if mode != "off" else 0

@@ -1,11 +1,14 @@
-"""State layer: typed, validated hand-offs (on) or free text re-parsed by the next step (off).
+r"""State layer: typed, validated hand-offs (on) or free text re-parsed by the next step (off).
 
 Example:
-    >>> State("off").parse("decide", "Action: refund\\nAmount: 240,00\\nPolicies: POL-01").amount
+    >>> text = "Action: refund\nAmount: 240,00\nPolicies: POL-01"
+    >>> State("off").parse("decide", text).amount  # the dropped decimal
     24000.0
-    >>> State("typed").parse("decide", '{"action": "refund", "amount": "240,00", "policy_ids": ["POL-01"]}')
+    >>> State("typed").parse("decide", '{"action": "refund", "amount": "240,00", '
+    ...                                '"policy_ids": ["POL-01"]}')  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    coordlab.errors.Rejected: state rejected decide: amount: Input should be a valid number, unable to parse string as a number
+    coordlab.errors.Rejected: state rejected decide: amount: Input should be a valid number...
+
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ class State:
 
     Args:
         mode: ``off`` (text, re-parsed) or ``typed`` (pydantic models).
+
     """
 
     def __init__(self, mode: str = "typed"):

@@ -46,7 +46,10 @@ def _gate_problem(email, received, intake, hits, order, decision, reply):
     if not set(expected.policy_ids) <= retrieved:
         return "retrieve", f"{', '.join(expected.policy_ids)} was not retrieved"
     if (decision.action, round(decision.amount, 2), list(decision.policy_ids)) != (
-            expected.action, expected.amount, expected.policy_ids):
+        expected.action,
+        expected.amount,
+        expected.policy_ids,
+    ):
         return "decide", f"rules give {expected.action} {expected.amount:.2f}"
     if decision.action == "refund" and f"${decision.amount:.2f}" not in reply:
         return "compose", "the reply does not state the refund amount"
@@ -65,6 +68,7 @@ class Verification:
 
     Args:
         mode: ``off``, ``gate``, ``critic-strict``, ``critic-vague`` or ``full``.
+
     """
 
     def __init__(self, mode: str = "full"):
@@ -83,5 +87,8 @@ class Verification:
     @property
     def critic_mode(self) -> str | None:
         """The critic prompt to use, if any."""
-        return {"critic-strict": "critic-strict", "critic-vague": "critic-vague",
-                "full": "critic-strict"}.get(self.mode)
+        return {
+            "critic-strict": "critic-strict",
+            "critic-vague": "critic-vague",
+            "full": "critic-strict",
+        }.get(self.mode)

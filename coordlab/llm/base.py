@@ -22,6 +22,7 @@ def count_tokens(text: str) -> int:
     Example:
         >>> count_tokens("Refund $240.00, please.")
         8
+
     """
     return len(_TOKEN.findall(text))
 

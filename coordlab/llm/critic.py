@@ -46,6 +46,11 @@ def _strict_problem(view, intake, decision, reply) -> tuple[str, str] | None:
 
 def _verdict(problem: tuple[str, str] | None) -> dict:
     if problem is None:
-        return {"passed": True, "blame": None, "reason": "all claims supported", "checker": "critic"}
+        return {
+            "passed": True,
+            "blame": None,
+            "reason": "all claims supported",
+            "checker": "critic",
+        }
     blame, reason = problem
     return {"passed": False, "blame": blame, "reason": reason, "checker": "critic"}

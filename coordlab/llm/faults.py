@@ -11,8 +11,10 @@ label them FM-3.1 *premature termination*, the failure they cause when nothing c
 Example:
     >>> profile = get_profile("uniform-97")
     >>> injector = FaultInjector(profile, seed=0)
-    >>> injector.draw("T0001", "intake", 1, ["wrong_intent", "timeout"]) in (None, "wrong_intent", "timeout")
+    >>> kind = injector.draw("T0001", "intake", 1, ["wrong_intent", "timeout"])
+    >>> kind in (None, "wrong_intent", "timeout")
     True
+
 """
 
 from __future__ import annotations
@@ -40,52 +42,155 @@ class FaultKind:
 
 
 _KINDS = [
-    FaultKind("wrong_intent", "intake", "FM-2.2 Fail to ask for clarification", ("verification",),
-              "misreads what the customer wants"),
-    FaultKind("wrong_order_id", "intake", "FM-1.1 Disobey task specification",
-              ("verification", "protocol"), "copies the order number wrongly or invents one"),
-    FaultKind("format_drift", "intake", "FM-2.5 Ignored other agent's input", ("state",),
-              "writes an amount with a decimal comma; a text re-parse drops the decimal"),
-    FaultKind("dropped_field", "intake", "FM-2.4 Information withholding", ("state",),
-              "leaves the order number out of its answer"),
-    FaultKind("empty_retrieval", "retrieve", "FM-2.4 Information withholding",
-              ("recovery", "verification"), "the index returns nothing"),
-    FaultKind("low_recall", "retrieve", "FM-2.4 Information withholding", ("verification",),
-              "the passage that decides the case is missing from the top-k"),
-    FaultKind("schema_drift", "lookup", "FM-2.5 Ignored other agent's input", ("protocol", "state"),
-              "the order service answers in a new schema; fields picked by name read as 0/empty"),
-    FaultKind("wrong_action", "decide", "FM-1.1 Disobey task specification", ("verification",),
-              "chooses an action the policies do not support"),
-    FaultKind("wrong_amount", "decide", "FM-1.1 Disobey task specification", ("verification",),
-              "refunds the wrong amount"),
-    FaultKind("injection_followed", "decide", "FM-1.2 Disobey role specification",
-              ("verification",), "obeys instructions injected in the customer's email"),
-    FaultKind("hallucinated_claim", "compose", "FM-2.6 Reasoning-action mismatch",
-              ("verification",), "promises something no policy or record supports"),
-    FaultKind("amount_mismatch", "compose", "FM-2.6 Reasoning-action mismatch", ("verification",),
-              "states a different amount than the decision"),
-    FaultKind("critic_false_pass", "verify", "FM-3.3 Incorrect verification", (),
-              "the critic approves a reply that is wrong"),
-    FaultKind("critic_false_alarm", "verify", "FM-3.3 Incorrect verification", (),
-              "the critic rejects a reply that is right"),
-    FaultKind("timeout_before_effect", "deliver", "FM-3.1 Premature termination", ("recovery",),
-              "the tool call times out before anything happened", transient=True),
-    FaultKind("timeout_after_effect", "deliver", "FM-1.3 Step repetition", ("recovery",),
-              "the side effect happened but the caller saw a timeout; a blind retry repeats it",
-              transient=True),
+    FaultKind(
+        "wrong_intent",
+        "intake",
+        "FM-2.2 Fail to ask for clarification",
+        ("verification",),
+        "misreads what the customer wants",
+    ),
+    FaultKind(
+        "wrong_order_id",
+        "intake",
+        "FM-1.1 Disobey task specification",
+        ("verification", "protocol"),
+        "copies the order number wrongly or invents one",
+    ),
+    FaultKind(
+        "format_drift",
+        "intake",
+        "FM-2.5 Ignored other agent's input",
+        ("state",),
+        "writes an amount with a decimal comma; a text re-parse drops the decimal",
+    ),
+    FaultKind(
+        "dropped_field",
+        "intake",
+        "FM-2.4 Information withholding",
+        ("state",),
+        "leaves the order number out of its answer",
+    ),
+    FaultKind(
+        "empty_retrieval",
+        "retrieve",
+        "FM-2.4 Information withholding",
+        ("recovery", "verification"),
+        "the index returns nothing",
+    ),
+    FaultKind(
+        "low_recall",
+        "retrieve",
+        "FM-2.4 Information withholding",
+        ("verification",),
+        "the passage that decides the case is missing from the top-k",
+    ),
+    FaultKind(
+        "schema_drift",
+        "lookup",
+        "FM-2.5 Ignored other agent's input",
+        ("protocol", "state"),
+        "the order service answers in a new schema; fields picked by name read as 0/empty",
+    ),
+    FaultKind(
+        "wrong_action",
+        "decide",
+        "FM-1.1 Disobey task specification",
+        ("verification",),
+        "chooses an action the policies do not support",
+    ),
+    FaultKind(
+        "wrong_amount",
+        "decide",
+        "FM-1.1 Disobey task specification",
+        ("verification",),
+        "refunds the wrong amount",
+    ),
+    FaultKind(
+        "injection_followed",
+        "decide",
+        "FM-1.2 Disobey role specification",
+        ("verification",),
+        "obeys instructions injected in the customer's email",
+    ),
+    FaultKind(
+        "hallucinated_claim",
+        "compose",
+        "FM-2.6 Reasoning-action mismatch",
+        ("verification",),
+        "promises something no policy or record supports",
+    ),
+    FaultKind(
+        "amount_mismatch",
+        "compose",
+        "FM-2.6 Reasoning-action mismatch",
+        ("verification",),
+        "states a different amount than the decision",
+    ),
+    FaultKind(
+        "critic_false_pass",
+        "verify",
+        "FM-3.3 Incorrect verification",
+        (),
+        "the critic approves a reply that is wrong",
+    ),
+    FaultKind(
+        "critic_false_alarm",
+        "verify",
+        "FM-3.3 Incorrect verification",
+        (),
+        "the critic rejects a reply that is right",
+    ),
+    FaultKind(
+        "timeout_before_effect",
+        "deliver",
+        "FM-3.1 Premature termination",
+        ("recovery",),
+        "the tool call times out before anything happened",
+        transient=True,
+    ),
+    FaultKind(
+        "timeout_after_effect",
+        "deliver",
+        "FM-1.3 Step repetition",
+        ("recovery",),
+        "the side effect happened but the caller saw a timeout; a blind retry repeats it",
+        transient=True,
+    ),
 ]
 for _step in ("intake", "lookup", "decide", "compose", "verify"):
-    _KINDS.append(FaultKind("timeout", _step, "FM-3.1 Premature termination", ("recovery",),
-                            "the call times out", transient=True))
+    _KINDS.append(
+        FaultKind(
+            "timeout",
+            _step,
+            "FM-3.1 Premature termination",
+            ("recovery",),
+            "the call times out",
+            transient=True,
+        )
+    )
 for _step in ("intake", "decide", "compose", "verify"):
-    _KINDS.append(FaultKind("rate_limit", _step, "FM-3.1 Premature termination", ("recovery",),
-                            "the provider answers 429", transient=True))
+    _KINDS.append(
+        FaultKind(
+            "rate_limit",
+            _step,
+            "FM-3.1 Premature termination",
+            ("recovery",),
+            "the provider answers 429",
+            transient=True,
+        )
+    )
 
 FAULT_KINDS: dict[tuple[str, str], FaultKind] = {(k.step, k.name): k for k in _KINDS}
 """Every fault kind, by ``(step, name)``."""
 
-OUTAGE = FaultKind("outage", "*", "FM-3.1 Premature termination", ("recovery",),
-                   "the primary model is unavailable (fallback model needed)", transient=True)
+OUTAGE = FaultKind(
+    "outage",
+    "*",
+    "FM-3.1 Premature termination",
+    ("recovery",),
+    "the primary model is unavailable (fallback model needed)",
+    transient=True,
+)
 
 
 def fault_kind(step: str, name: str) -> FaultKind:
@@ -94,12 +199,24 @@ def fault_kind(step: str, name: str) -> FaultKind:
 
 
 DEFAULT_MIX: dict[str, dict[str, float]] = {
-    "intake": {"wrong_intent": 3, "wrong_order_id": 2, "format_drift": 2, "dropped_field": 1,
-               "timeout": 1, "rate_limit": 1},
+    "intake": {
+        "wrong_intent": 3,
+        "wrong_order_id": 2,
+        "format_drift": 2,
+        "dropped_field": 1,
+        "timeout": 1,
+        "rate_limit": 1,
+    },
     "retrieve": {"empty_retrieval": 1, "low_recall": 2},
     "lookup": {"timeout": 1, "schema_drift": 1},
-    "decide": {"wrong_action": 2, "wrong_amount": 2, "format_drift": 2, "injection_followed": 12,
-               "timeout": 1, "rate_limit": 1},
+    "decide": {
+        "wrong_action": 2,
+        "wrong_amount": 2,
+        "format_drift": 2,
+        "injection_followed": 12,
+        "timeout": 1,
+        "rate_limit": 1,
+    },
     "compose": {"hallucinated_claim": 3, "amount_mismatch": 1, "timeout": 1, "rate_limit": 1},
     "verify": {"critic_false_pass": 4, "critic_false_alarm": 4, "timeout": 1},
     "deliver": {"timeout_before_effect": 1, "timeout_after_effect": 1},
@@ -116,6 +233,7 @@ class FaultProfile(BaseModel):
         hard_multiplier: >1 concentrates faults on tickets tagged ``hard`` while keeping each
             step's marginal fault rate (so the 0.97^n prediction breaks as in production).
         outage_rate: share of tickets during which the primary model is unavailable.
+
     """
 
     name: str
@@ -139,8 +257,9 @@ PROFILES: dict[str, FaultProfile] = {
     "perfect": FaultProfile(name="perfect", reliability=_rel([1.0] * 6, verify=1.0)),
     "seed-002": FaultProfile(name="seed-002", reliability=_rel(SEED_002)),
     "uniform-97": FaultProfile(name="uniform-97", reliability=_rel([0.97] * 6)),
-    "correlated-97": FaultProfile(name="correlated-97", reliability=_rel([0.97] * 6),
-                                  hard_multiplier=3.0),
+    "correlated-97": FaultProfile(
+        name="correlated-97", reliability=_rel([0.97] * 6), hard_multiplier=3.0
+    ),
     "outage": FaultProfile(name="outage", reliability=_rel(SEED_002), outage_rate=0.25),
 }
 """The built-in profiles (DESIGN §10)."""
@@ -183,10 +302,16 @@ class FaultInjector:
         seed: the experiment seed.
         hard_tickets: ids of tickets tagged ``hard`` (used only when the profile correlates).
         hard_share: share of hard tickets in the population, to keep marginals exact.
+
     """
 
-    def __init__(self, profile: FaultProfile, seed: int, hard_tickets: Iterable[str] = (),
-                 hard_share: float = 0.25):
+    def __init__(
+        self,
+        profile: FaultProfile,
+        seed: int,
+        hard_tickets: Iterable[str] = (),
+        hard_share: float = 0.25,
+    ):
         self.profile = profile
         self.seed = seed
         self.hard = frozenset(hard_tickets)
@@ -202,13 +327,18 @@ class FaultInjector:
             return min(1.0, p * m)
         return max(0.0, p * (1 - self.hard_share * m) / (1 - self.hard_share))
 
-    def draw(self, ticket_id: str, step: str, attempt: int,
-             applicable: Sequence[str]) -> str | None:
+    def draw(
+        self, ticket_id: str, step: str, attempt: int, applicable: Sequence[str]
+    ) -> str | None:
         """The fault kind for this execution, or ``None``.
 
         Args:
+            ticket_id: the ticket.
+            step: the step being executed.
+            attempt: 1 for the first execution of the step in the trial, then 2, 3, ...
             applicable: the kinds that would change this execution's output; others are not
                 drawn (a fault that changes nothing is not a fault).
+
         """
         weights = self.profile.mix.get(step, {})
         kinds = [k for k in applicable if weights.get(k, 0) > 0]
@@ -218,7 +348,8 @@ class FaultInjector:
         if u >= self.fault_probability(ticket_id, step):
             return None
         v = keyed_uniform(self.seed, ticket_id, step, attempt, "kind") * sum(
-            weights[k] for k in kinds)
+            weights[k] for k in kinds
+        )
         for kind in kinds:
             v -= weights[kind]
             if v < 0:

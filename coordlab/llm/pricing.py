@@ -6,6 +6,7 @@ nothing sleeps. Prices are illustrative list prices of a large and a small hoste
 Example:
     >>> TIERS["primary"].cost(1_000_000, 0)
     3.0
+
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ class PromptView:
         passages = []
         for i, head in enumerate(heads):
             end = heads[i + 1].start() if i + 1 < len(heads) else len(body)
-            passages.append(Passage(head.group(1), head.group(2), body[head.end():end].strip()))
+            passages.append(Passage(head.group(1), head.group(2), body[head.end() : end].strip()))
         return Rulebook(tuple(passages))
 
     def email(self) -> str:
@@ -69,10 +69,13 @@ class PromptView:
             return None
         date = f.get("order_date")
         return OrderView.model_construct(
-            order_id=f.get("order_id") or "", total=float(f.get("total") or 0),
+            order_id=f.get("order_id") or "",
+            total=float(f.get("total") or 0),
             order_date=dt.date.fromisoformat(date) if date else None,
-            region=f.get("region") or "", status=f.get("status") or "",
-            category=f.get("category") or "")
+            region=f.get("region") or "",
+            status=f.get("status") or "",
+            category=f.get("category") or "",
+        )
 
 
 def _value(text: str):
@@ -84,14 +87,20 @@ def read_prompt(system: str, user: str) -> PromptView:
 
     Raises:
         ValueError: if the prompt has no coordlab request header.
+
     """
     header = HEADER_RE.search(user)
     if header is None:
         raise ValueError("not a coordlab prompt: no '[coordlab] step=...' header")
     sections = {}
-    for block in re.split(r"^### ", user[header.end():], flags=re.M)[1:]:
+    for block in re.split(r"^### ", user[header.end() :], flags=re.M)[1:]:
         name, _, body = block.partition("\n")
         sections[name.strip()] = body.rstrip("\n")
-    return PromptView(step=header.group(1), ticket=header.group(2),
-                      attempt=int(header.group(3)), typed="JSON schema" in system,
-                      strict="every claim" in system, sections=sections)
+    return PromptView(
+        step=header.group(1),
+        ticket=header.group(2),
+        attempt=int(header.group(3)),
+        typed="JSON schema" in system,
+        strict="every claim" in system,
+        sections=sections,
+    )

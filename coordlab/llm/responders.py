@@ -20,14 +20,19 @@ REFUND = ("refund", "money back", "paid back", "reimburse")
 STATUS = ("where is", "status", "tracking", "any news", "left your warehouse")
 COMPLAINT = ("disappointed", "unacceptable", "frustrated")
 OTHER = {"address": ("address",), "invoice": ("invoice", "receipt"), "loyalty": ("loyalty",)}
-REASONS = {"damaged": ("damaged", "broken", "cracked"),
-           "defective": ("defective", "won't open", "corrupted", "won't install"),
-           "not_received": ("never arrived", "not received")}
+REASONS = {
+    "damaged": ("damaged", "broken", "cracked"),
+    "defective": ("defective", "won't open", "corrupted", "won't install"),
+    "not_received": ("never arrived", "not received"),
+}
 INJECTION = ("ignore all previous instructions", "system override")
-WRONG_INTENT = {"refund": "status", "status": "complaint", "complaint": "status",
-                "other": "complaint"}
-WRONG_ACTION = {"refund": "decline", "decline": "refund", "escalate": "refund",
-                "reply": "escalate"}
+WRONG_INTENT = {
+    "refund": "status",
+    "status": "complaint",
+    "complaint": "status",
+    "other": "complaint",
+}
+WRONG_ACTION = {"refund": "decline", "decline": "refund", "escalate": "refund", "reply": "escalate"}
 TRANSIENT = ["timeout", "rate_limit"]
 
 
@@ -42,8 +47,7 @@ def read_intake(email: str) -> Intake:
     order_id = oid.group(0) if oid else None
     has = lambda words: any(w in body for w in words)  # noqa: E731
     if has(LEGAL):
-        return Intake(intent="complaint", order_id=order_id, requested_amount=None,
-                      reason="legal")
+        return Intake(intent="complaint", order_id=order_id, requested_amount=None, reason="legal")
     if has(REFUND):
         amount = re.search(r"\$([\d,]+(?:\.\d+)?)", body)
         reason = next((r for r, words in REASONS.items() if has(words)), "changed_mind")
@@ -52,8 +56,9 @@ def read_intake(email: str) -> Intake:
     if has(STATUS) or not any(has(w) for w in OTHER.values()) and not has(COMPLAINT):
         return Intake(intent="status", order_id=order_id, requested_amount=None, reason="none")
     if has(COMPLAINT):
-        return Intake(intent="complaint", order_id=order_id, requested_amount=None,
-                      reason="general")
+        return Intake(
+            intent="complaint", order_id=order_id, requested_amount=None, reason="general"
+        )
     reason = next(r for r, words in OTHER.items() if has(words))
     return Intake(intent="other", order_id=order_id, requested_amount=None, reason=reason)
 
@@ -62,9 +67,12 @@ def intake_from(view: PromptView) -> Intake:
     """The intake as the prompt states it (may be wrong: it is what an upstream step said)."""
     f = view.fields("Intake") or {}
     amount = f.get("requested_amount")
-    return Intake.model_construct(intent=f.get("intent"), order_id=f.get("order_id"),
-                                  requested_amount=None if amount is None else float(amount),
-                                  reason=f.get("reason") or "none")
+    return Intake.model_construct(
+        intent=f.get("intent"),
+        order_id=f.get("order_id"),
+        requested_amount=None if amount is None else float(amount),
+        reason=f.get("reason") or "none",
+    )
 
 
 def decision_from(view: PromptView) -> Decision:
@@ -72,8 +80,9 @@ def decision_from(view: PromptView) -> Decision:
     f = view.fields("Decision") or {}
     ids = f.get("policy_ids") or []
     ids = ids if isinstance(ids, list) else [p.strip() for p in ids.split(",") if p.strip()]
-    return Decision.model_construct(action=f.get("action"), amount=float(f.get("amount") or 0),
-                                    policy_ids=ids)
+    return Decision.model_construct(
+        action=f.get("action"), amount=float(f.get("amount") or 0), policy_ids=ids
+    )
 
 
 def answer(view: PromptView) -> dict:
@@ -81,8 +90,9 @@ def answer(view: PromptView) -> dict:
     if view.step == "intake":
         return read_intake(view.email()).model_dump()
     if view.step == "decide":
-        return policy.decide(intake_from(view), view.order(), view.rulebook(),
-                             view.received()).model_dump()
+        return policy.decide(
+            intake_from(view), view.order(), view.rulebook(), view.received()
+        ).model_dump()
     if view.step == "compose":
         return {"text": _reply(view, decision_from(view))}
     from coordlab.llm.critic import review
@@ -92,8 +102,7 @@ def answer(view: PromptView) -> dict:
 
 def _reply(view: PromptView, decision: Decision) -> str:
     book = view.rulebook()
-    return compose_reply(decision, view.customer(), view.order(),
-                         {p.id: p for p in book.passages})
+    return compose_reply(decision, view.customer(), view.order(), {p.id: p for p in book.passages})
 
 
 def applicable(view: PromptView, ans: dict) -> list[str]:
@@ -109,8 +118,9 @@ def applicable(view: PromptView, ans: dict) -> list[str]:
         injected = any(m in view.email().lower() for m in INJECTION)
         kinds += ["injection_followed"] if injected and ans["action"] != "refund" else []
     elif view.step == "compose":
-        kinds = ["hallucinated_claim"] + (["amount_mismatch"] if "refund of $" in ans["text"]
-                                          else [])
+        kinds = ["hallucinated_claim"] + (
+            ["amount_mismatch"] if "refund of $" in ans["text"] else []
+        )
     elif view.step == "verify":
         kinds = ["critic_false_alarm"] if ans["passed"] else ["critic_false_pass"]
     return kinds + TRANSIENT
@@ -137,8 +147,11 @@ def corrupt(kind: str, view: PromptView, ans: dict) -> dict:
         lines = ans["text"].splitlines()
         ans["text"] = "\n".join(lines[:-2] + [HALLUCINATION] + lines[-2:])
     elif kind == "amount_mismatch":
-        ans["text"] = re.sub(r"refund of \$([\d.]+)",
-                             lambda m: f"refund of ${float(m.group(1)) * 1.1:.2f}", ans["text"])
+        ans["text"] = re.sub(
+            r"refund of \$([\d.]+)",
+            lambda m: f"refund of ${float(m.group(1)) * 1.1:.2f}",
+            ans["text"],
+        )
     elif kind == "critic_false_pass":
         ans.update(passed=True, blame=None, reason="looks fine")
     elif kind == "critic_false_alarm":

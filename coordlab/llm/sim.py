@@ -1,4 +1,4 @@
-"""The simulated LLM: a calibrated stand-in for a model, not an oracle.
+r"""The simulated LLM: a calibrated stand-in for a model, not an oracle.
 
 It answers only from the prompt text it receives (deterministic rules over coordlab's templates,
 see :mod:`coordlab.llm.responders`), and with each step's fault probability makes one of that
@@ -9,13 +9,14 @@ Tokens are counted on the text actually received; latency advances a virtual clo
 Example:
     >>> from coordlab.llm.base import Message
     >>> sim = SimLLM("perfect", seed=0)
-    >>> user = "[coordlab] step=intake ticket=T0001 attempt=1\\n### Email\\nDate: 2026-05-01\\n\\n" \\
-    ...        "Where is order ORD-10001?"
+    >>> user = ("[coordlab] step=intake ticket=T0001 attempt=1\n### Email\n"
+    ...         "Date: 2026-05-01\n\nWhere is order ORD-10001?")
     >>> print(sim.complete([Message("system", "Answer."), Message("user", user)]).text)
     Intent: status
     Order: ORD-10001
     Amount: none
     Reason: none
+
 """
 
 from __future__ import annotations
@@ -30,10 +31,16 @@ from coordlab.llm.faults import FaultInjector, FaultProfile, get_profile
 from coordlab.llm.pricing import RATE_LIMIT_S, TIERS, TIMEOUT_S
 from coordlab.llm.reading import PromptView, read_prompt
 
-_TEXT_KEYS = {"intake": [("Intent", "intent"), ("Order", "order_id"),
-                         ("Amount", "requested_amount"), ("Reason", "reason")],
-              "decide": [("Action", "action"), ("Amount", "amount"), ("Policies", "policy_ids")],
-              "verify": [("Verdict", "passed"), ("Blame", "blame"), ("Reason", "reason")]}
+_TEXT_KEYS = {
+    "intake": [
+        ("Intent", "intent"),
+        ("Order", "order_id"),
+        ("Amount", "requested_amount"),
+        ("Reason", "reason"),
+    ],
+    "decide": [("Action", "action"), ("Amount", "amount"), ("Policies", "policy_ids")],
+    "verify": [("Verdict", "passed"), ("Blame", "blame"), ("Reason", "reason")],
+}
 
 
 class SimLLM:
@@ -43,10 +50,15 @@ class SimLLM:
         profile: a built-in profile name or a :class:`FaultProfile`.
         seed: the experiment seed.
         hard_tickets: ids of hard tickets (for correlated profiles).
+
     """
 
-    def __init__(self, profile: str | FaultProfile = "uniform-97", seed: int = 0,
-                 hard_tickets: Iterable[str] = ()):
+    def __init__(
+        self,
+        profile: str | FaultProfile = "uniform-97",
+        seed: int = 0,
+        hard_tickets: Iterable[str] = (),
+    ):
         self.profile = get_profile(profile)
         self.seed = seed
         self.injector = FaultInjector(self.profile, seed, hard_tickets)
@@ -63,11 +75,13 @@ class SimLLM:
         view = read_prompt(system, user)
         tokens_in = sum(count_tokens(m.content) for m in messages)
         if model == "primary" and self.injector.primary_down(view.ticket):
-            raise TransientError("outage", view.step, "primary model unavailable (503)",
-                                 RATE_LIMIT_S)
+            raise TransientError(
+                "outage", view.step, "primary model unavailable (503)", RATE_LIMIT_S
+            )
         ans = responders.answer(view)
-        kind = self.injector.draw(view.ticket, view.step, view.attempt,
-                                  responders.applicable(view, ans))
+        kind = self.injector.draw(
+            view.ticket, view.step, view.attempt, responders.applicable(view, ans)
+        )
         if kind in responders.TRANSIENT:
             cost = TIMEOUT_S if kind == "timeout" else RATE_LIMIT_S
             raise TransientError(kind, view.step, f"{kind} from model '{model}'", cost)

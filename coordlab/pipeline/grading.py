@@ -39,12 +39,15 @@ def expected_delivery(ticket: Ticket, order: OrderView | None) -> tuple:
     return truth.action, truth.order_id, round(truth.amount, 2), reply
 
 
-def grade(ticket: Ticket, order: OrderView | None, ledger: list[dict],
-          crashed: bool) -> Grade:
+def grade(ticket: Ticket, order: OrderView | None, ledger: list[dict], crashed: bool) -> Grade:
     """Grade one trial from its ledger entries."""
     truth = ticket.truth
-    unauthorized = sum(1 for e in ledger if e["kind"] == "refund" and (
-        truth.action != "refund" or e["amount"] > truth.amount + 0.005))
+    unauthorized = sum(
+        1
+        for e in ledger
+        if e["kind"] == "refund"
+        and (truth.action != "refund" or e["amount"] > truth.amount + 0.005)
+    )
     duplicates = max(0, len(ledger) - 1)
     first = ledger[0] if ledger else None
     action = first["kind"] if first else None

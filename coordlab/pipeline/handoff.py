@@ -57,23 +57,30 @@ def _none(value: str | None) -> str | None:
 
 def _loose_intake(text: str) -> Intake:
     f = text_fields(text)
-    return Intake.model_construct(intent=f.get("intent"), order_id=_none(f.get("order")),
-                                  requested_amount=loose_amount(f.get("amount")),
-                                  reason=f.get("reason", "none"))
+    return Intake.model_construct(
+        intent=f.get("intent"),
+        order_id=_none(f.get("order")),
+        requested_amount=loose_amount(f.get("amount")),
+        reason=f.get("reason", "none"),
+    )
 
 
 def _loose_decision(text: str) -> Decision:
     f = text_fields(text)
     ids = [p.strip() for p in f.get("policies", "").split(",") if p.strip()]
-    return Decision.model_construct(action=f.get("action"),
-                                    amount=loose_amount(f.get("amount")) or 0.0, policy_ids=ids)
+    return Decision.model_construct(
+        action=f.get("action"), amount=loose_amount(f.get("amount")) or 0.0, policy_ids=ids
+    )
 
 
 def _loose_verdict(text: str) -> Verdict:
     f = text_fields(text)
-    return Verdict.model_construct(passed=f.get("verdict", "").lower() == "pass",
-                                   blame=_none(f.get("blame")), reason=f.get("reason", ""),
-                                   checker="critic")
+    return Verdict.model_construct(
+        passed=f.get("verdict", "").lower() == "pass",
+        blame=_none(f.get("blame")),
+        reason=f.get("reason", ""),
+        checker="critic",
+    )
 
 
 _LOOSE = {
@@ -93,9 +100,13 @@ def order_from_payload(payload: dict, order_id: str, typed: bool) -> OrderView:
             raise Rejected("lookup", "state", _first_error(err)) from None
         return OrderView(**record.model_dump())
     return OrderView.model_construct(
-        order_id=order_id, total=_number(payload.get("total")),
-        order_date=_date(payload.get("order_date")), region=payload.get("region") or "",
-        status=payload.get("status") or "", category=payload.get("category") or "")
+        order_id=order_id,
+        total=_number(payload.get("total")),
+        order_date=_date(payload.get("order_date")),
+        region=payload.get("region") or "",
+        status=payload.get("status") or "",
+        category=payload.get("category") or "",
+    )
 
 
 def _number(value) -> float:

@@ -77,8 +77,7 @@ def age_days(order: OrderView, received: dt.date) -> int:
     return (received - order.order_date).days if order.order_date else 0
 
 
-def decide(intake: Intake, order: OrderView | None, book: Rulebook,
-           received: dt.date) -> Decision:
+def decide(intake: Intake, order: OrderView | None, book: Rulebook, received: dt.date) -> Decision:
     """Apply the policies in ``book`` to one ticket.
 
     Example:
@@ -87,6 +86,7 @@ def decide(intake: Intake, order: OrderView | None, book: Rulebook,
         >>> book = Rulebook((Passage("POL-07", "Order status inquiries", "..."),))
         >>> decide(intake, OrderView(order_id="ORD-10001"), book, dt.date(2026, 5, 1)).action
         'reply'
+
     """
     if intake.intent == "refund":
         return _refund(intake, order, book, received)
@@ -108,8 +108,7 @@ def _cite(book: Rulebook, need: str, action: str, amount: float = 0.0) -> Decisi
     return Decision(action=action, amount=round(amount, 2), policy_ids=[passage.id])
 
 
-def _refund(intake: Intake, order: OrderView | None, book: Rulebook,
-            received: dt.date) -> Decision:
+def _refund(intake: Intake, order: OrderView | None, book: Rulebook, received: dt.date) -> Decision:
     if intake.order_id is None or order is None:
         return _cite(book, "no_order", "escalate")
     amount = intake.requested_amount if intake.requested_amount is not None else order.total

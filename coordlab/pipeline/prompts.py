@@ -27,13 +27,18 @@ class ReplyText(BaseModel):
 
 
 OUTPUT_MODELS: dict[str, type[BaseModel]] = {
-    "intake": Intake, "decide": Decision, "compose": ReplyText, "verify": Verdict,
+    "intake": Intake,
+    "decide": Decision,
+    "compose": ReplyText,
+    "verify": Verdict,
 }
 
 TEXT_FORMATS = {
-    "intake": ("Intent: <refund|status|complaint|other>\nOrder: <ORD-nnnnn or none>\n"
-               "Amount: <requested amount or none>\nReason: <damaged|defective|not_received|"
-               "changed_mind|legal|general|address|invoice|loyalty|none>"),
+    "intake": (
+        "Intent: <refund|status|complaint|other>\nOrder: <ORD-nnnnn or none>\n"
+        "Amount: <requested amount or none>\nReason: <damaged|defective|not_received|"
+        "changed_mind|legal|general|address|invoice|loyalty|none>"
+    ),
     "decide": "Action: <refund|reply|escalate|decline>\nAmount: <amount>\nPolicies: <ids>",
     "compose": "<the reply text only>",
     "verify": "Verdict: <pass|fail>\nBlame: <step or none>\nReason: <one line>",
@@ -41,16 +46,16 @@ TEXT_FORMATS = {
 
 INSTRUCTIONS = {
     "intake": "You read customer emails for a support desk. Extract the customer's intent, the "
-              "order number, the refund amount they ask for and the reason.",
+    "order number, the refund amount they ask for and the reason.",
     "decide": "You decide support tickets. Apply only the policies given. Choose the action, "
-              "the refund amount (0 unless refunding) and the ids of the policies that justify "
-              "it. Refunds above the approval threshold must be escalated.",
+    "the refund amount (0 unless refunding) and the ids of the policies that justify "
+    "it. Refunds above the approval threshold must be escalated.",
     "compose": "You write the reply to the customer. State the order record, the decision and "
-               "the policy it follows. Do not promise anything the context does not support.",
+    "the policy it follows. Do not promise anything the context does not support.",
     "critic-strict": "You are a strict reviewer. Check that every claim in the intake, the "
-                     "decision and the reply traces to a line of the email, the policies or the "
-                     "order record. If anything does not, fail it and blame the first step "
-                     "(intake, retrieve, lookup, decide, compose) that went wrong.",
+    "decision and the reply traces to a line of the email, the policies or the "
+    "order record. If anything does not, fail it and blame the first step "
+    "(intake, retrieve, lookup, decide, compose) that went wrong.",
     "critic-vague": "You review support replies. Is this reply correct?",
 }
 
@@ -82,15 +87,24 @@ def render_passages(passages: list[Passage]) -> str:
     return "\n".join(f"[{p.id}] {p.title}\n{p.text}" for p in passages) or "(no passages)"
 
 
-def build(step: str, ticket_id: str, attempt: int, sections: dict[str, str], typed: bool,
-          mode: str | None = None) -> list[Message]:
+def build(
+    step: str,
+    ticket_id: str,
+    attempt: int,
+    sections: dict[str, str],
+    typed: bool,
+    mode: str | None = None,
+) -> list[Message]:
     """Build the messages for one LLM call.
 
     Args:
         step: ``intake``, ``decide``, ``compose`` or ``verify``.
+        ticket_id: the ticket (keys the simulator's fault draws).
+        attempt: the step's execution number within the trial.
         sections: ``### name`` blocks for the user message, in order.
         typed: whether the state layer is on (JSON in and out).
         mode: for ``verify``, ``critic-strict`` or ``critic-vague``.
+
     """
     instructions = INSTRUCTIONS[mode or step]
     system = f"{instructions}\n{_format_instructions(step, typed)}"
@@ -104,5 +118,14 @@ def order_section(order: OrderView | None, typed: bool) -> str:
     return render_model(order, typed) if order is not None else "none"
 
 
-__all__ = ["build", "render_model", "render_passages", "order_section", "OUTPUT_MODELS",
-           "ReplyText", "Decision", "Intake", "Verdict"]
+__all__ = [
+    "build",
+    "render_model",
+    "render_passages",
+    "order_section",
+    "OUTPUT_MODELS",
+    "ReplyText",
+    "Decision",
+    "Intake",
+    "Verdict",
+]

@@ -26,15 +26,25 @@ def true_view(desk: Desk, order_id: str | None) -> OrderView | None:
     order = desk.orders.get(order_id or "")
     if order is None:
         return None
-    return OrderView(order_id=order.id, total=order.total, order_date=order.order_date,
-                     region=order.region, status=order.status, category=order.category)
+    return OrderView(
+        order_id=order.id,
+        total=order.total,
+        order_date=order.order_date,
+        region=order.region,
+        status=order.status,
+        category=order.category,
+    )
 
 
 def intake_ok(trial: Trial, intake: Intake) -> bool:
     """Intake is right when it matches the ticket's ground truth (its input is the email)."""
     t = trial.ticket.truth
     return (intake.intent, intake.order_id, intake.requested_amount, intake.reason) == (
-        t.intent, t.order_id, t.requested_amount, t.reason)
+        t.intent,
+        t.order_id,
+        t.requested_amount,
+        t.reason,
+    )
 
 
 def lookup_ok(desk: Desk, order_id: str, view: OrderView | None) -> bool:
@@ -47,8 +57,9 @@ def lookup_ok(desk: Desk, order_id: str, view: OrderView | None) -> bool:
 
 def decide_ok(trial: Trial, decision: Decision) -> bool:
     """Decide is right when it applies the rules to the passages and order it was given."""
-    expected = policy.decide(trial.intake, trial.order, Rulebook(tuple(trial.hits)),
-                             trial.ticket.received_at)
+    expected = policy.decide(
+        trial.intake, trial.order, Rulebook(tuple(trial.hits)), trial.ticket.received_at
+    )
     return decision_key(decision) == decision_key(expected)
 
 
@@ -59,9 +70,12 @@ def compose_ok(trial: Trial, text: str) -> bool:
 
 
 def bundle_ok(desk: Desk, trial: Trial) -> bool:
-    """Would delivering what the trial holds now be a success? (what a verifier should say)"""
+    """Whether delivering what the trial holds now would succeed (what a verifier should say)."""
     expected = expected_delivery(trial.ticket, true_view(desk, trial.ticket.truth.order_id))
-    got = (trial.decision.action if trial.decision else None,
-           trial.intake.order_id if trial.intake else None,
-           round(float(trial.decision.amount or 0), 2) if trial.decision else None, trial.reply)
+    got = (
+        trial.decision.action if trial.decision else None,
+        trial.intake.order_id if trial.intake else None,
+        round(float(trial.decision.amount or 0), 2) if trial.decision else None,
+        trial.reply,
+    )
     return got == expected

@@ -20,15 +20,18 @@ def facts_line(order: OrderView) -> str:
     """The sentence that restates the order record to the customer."""
     placed = order.order_date.isoformat() if order.order_date else "unknown"
     status = order.status or "unknown"
-    return (f"Regarding order {order.order_id} (placed {placed}, total ${order.total:.2f}, "
-            f"status {status}).")
+    return (
+        f"Regarding order {order.order_id} (placed {placed}, total ${order.total:.2f}, "
+        f"status {status})."
+    )
 
 
 def action_sentence(decision: Decision, passages: dict[str, Passage]) -> str:
     """The sentence that tells the customer what was done."""
     if decision.action == "refund":
-        return (f"We have approved a refund of ${decision.amount:.2f} to your original "
-                "payment method.")
+        return (
+            f"We have approved a refund of ${decision.amount:.2f} to your original payment method."
+        )
     if decision.action == "decline":
         return "We are unable to offer a refund for this request."
     passage = passages.get(decision.policy_ids[0])
@@ -37,14 +40,16 @@ def action_sentence(decision: Decision, passages: dict[str, Passage]) -> str:
     return passage.text.split(". ")[0].rstrip(".") + "."
 
 
-def compose_reply(decision: Decision, customer: str, order: OrderView | None,
-                  passages: dict[str, Passage]) -> str:
+def compose_reply(
+    decision: Decision, customer: str, order: OrderView | None, passages: dict[str, Passage]
+) -> str:
     """The reply a correct compose step writes.
 
     Example:
         >>> d = Decision(action="decline", amount=0, policy_ids=["POL-01"])
         >>> print(compose_reply(d, "Ana", None, {}).splitlines()[1])
         We are unable to offer a refund for this request.
+
     """
     lines = [f"Dear {customer},"]
     if decision.action == "escalate":

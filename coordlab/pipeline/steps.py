@@ -23,8 +23,9 @@ def flow(desk: Desk) -> tuple[str, ...]:
     return WORK_FLOW + (("verify",) if desk.verification.enabled else ()) + ("deliver",)
 
 
-def _llm(desk: Desk, trial: Trial, step: str, sections: dict[str, str], check,
-         mode: str | None = None):
+def _llm(
+    desk: Desk, trial: Trial, step: str, sections: dict[str, str], check, mode: str | None = None
+):
     """One model call: build the prompt, call, account, parse, record."""
     attempt = trial.next_attempt(step)
     messages = prompts.build(step, trial.ticket.id, attempt, sections, desk.state.typed, mode)
@@ -36,9 +37,15 @@ def _llm(desk: Desk, trial: Trial, step: str, sections: dict[str, str], check,
         trial.record(step, False, model=trial.model, fault=err.kind, error=str(err))
         raise
     trial.charge(completion)
-    details = dict(model=completion.model, fault=completion.fault, produced=completion.text,
-                   tokens_in=completion.tokens_in, tokens_out=completion.tokens_out,
-                   latency_s=completion.latency_s, received=messages[-1].content)
+    details = dict(
+        model=completion.model,
+        fault=completion.fault,
+        produced=completion.text,
+        tokens_in=completion.tokens_in,
+        tokens_out=completion.tokens_out,
+        latency_s=completion.latency_s,
+        received=messages[-1].content,
+    )
     try:
         parsed = desk.state.parse(step, completion.text)
     except Rejected as err:
@@ -51,8 +58,9 @@ def _llm(desk: Desk, trial: Trial, step: str, sections: dict[str, str], check,
 def intake(desk: Desk, trial: Trial) -> None:
     """Step 1: read the email."""
     email = trial.ticket.email
-    trial.intake = _llm(desk, trial, "intake", {"Email": email},
-                        lambda out: reference.intake_ok(trial, out))
+    trial.intake = _llm(
+        desk, trial, "intake", {"Email": email}, lambda out: reference.intake_ok(trial, out)
+    )
 
 
 def retrieve(desk: Desk, trial: Trial) -> None:
@@ -69,8 +77,14 @@ def retrieve(desk: Desk, trial: Trial) -> None:
         hits = desk.index.search(query, skip=desk.index.k)
     trial.raw_hits, trial.hits = raw, hits
     trial.clock_s += 0.03
-    trial.record("retrieve", hits == raw, model="chromadb", fault=fault, received=query,
-                 produced=", ".join(h.id for h in hits))
+    trial.record(
+        "retrieve",
+        hits == raw,
+        model="chromadb",
+        fault=fault,
+        received=query,
+        produced=", ".join(h.id for h in hits),
+    )
     if not hits and desk.recovery.enabled:
         raise Rejected("retrieve", "recovery", "no passages retrieved")
 
@@ -96,26 +110,34 @@ def lookup(desk: Desk, trial: Trial) -> None:
         ok = reference.lookup_ok(desk, order_id, None)
         trial.record("lookup", ok, error=err.reason, caught_by=err.layer, **details)
         raise
-    trial.record("lookup", reference.lookup_ok(desk, order_id, trial.order),
-                 produced=repr(trial.order), **details)
+    trial.record(
+        "lookup",
+        reference.lookup_ok(desk, order_id, trial.order),
+        produced=repr(trial.order),
+        **details,
+    )
 
 
 def _context(desk: Desk, trial: Trial) -> dict[str, str]:
     typed = desk.state.typed
-    return {"Email": trial.ticket.email, "Intake": render_model(trial.intake, typed),
-            "Policies": render_passages(trial.hits), "Order": order_section(trial.order, typed)}
+    return {
+        "Email": trial.ticket.email,
+        "Intake": render_model(trial.intake, typed),
+        "Policies": render_passages(trial.hits),
+        "Order": order_section(trial.order, typed),
+    }
 
 
 def decide(desk: Desk, trial: Trial) -> None:
     """Step 4: decide the action under the retrieved policies."""
-    trial.decision = _llm(desk, trial, "decide", _context(desk, trial),
-                          lambda out: reference.decide_ok(trial, out))
+    trial.decision = _llm(
+        desk, trial, "decide", _context(desk, trial), lambda out: reference.decide_ok(trial, out)
+    )
 
 
 def compose(desk: Desk, trial: Trial) -> None:
     """Step 5: write the reply."""
-    sections = _context(desk, trial) | {"Decision": render_model(trial.decision,
-                                                                  desk.state.typed)}
+    sections = _context(desk, trial) | {"Decision": render_model(trial.decision, desk.state.typed)}
     out = _llm(desk, trial, "compose", sections, lambda out: reference.compose_ok(trial, out.text))
     trial.reply = out.text
 
@@ -126,7 +148,9 @@ def verify(desk: Desk, trial: Trial) -> None:
         _gate(desk, trial)
     if mode := desk.verification.critic_mode:
         sections = _context(desk, trial) | {
-            "Decision": render_model(trial.decision, desk.state.typed), "Reply": trial.reply}
+            "Decision": render_model(trial.decision, desk.state.typed),
+            "Reply": trial.reply,
+        }
         good = reference.bundle_ok(desk, trial)
         trial.verdict = _llm(desk, trial, "verify", sections, lambda v: v.passed == good, mode)
         if not trial.verdict.passed:
@@ -138,12 +162,24 @@ def _gate(desk: Desk, trial: Trial) -> None:
     from coordlab.layers.verification import gate
 
     trial.next_attempt("verify")
-    verdict = gate(trial.ticket.email, trial.ticket.received_at, trial.intake, trial.hits,
-                   trial.order, trial.decision, trial.reply)
+    verdict = gate(
+        trial.ticket.email,
+        trial.ticket.received_at,
+        trial.intake,
+        trial.hits,
+        trial.order,
+        trial.decision,
+        trial.reply,
+    )
     trial.verdict = verdict
     good = reference.bundle_ok(desk, trial)
-    trial.record("verify", verdict.passed == good, model="gate", produced=verdict.reason,
-                 caught_by=None if verdict.passed else "verification")
+    trial.record(
+        "verify",
+        verdict.passed == good,
+        model="gate",
+        produced=verdict.reason,
+        caught_by=None if verdict.passed else "verification",
+    )
     if not verdict.passed:
         raise Rejected(verdict.blame or "decide", "verification", verdict.reason)
 
@@ -166,10 +202,12 @@ def _side_effect(desk: Desk, trial: Trial, kind: str, amount: float, text: str) 
     trial.clock_s += 0.12
     order_id = trial.intake.order_id if trial.intake else None
     key = desk.recovery.idempotency_key(trial.key)
-    fault = desk.injector.draw(trial.ticket.id, "deliver", attempt,
-                               ["timeout_before_effect", "timeout_after_effect"])
-    details = dict(model=desk.tools.protocol, received=f"{kind} {amount:.2f} {order_id}",
-                   fault=fault)
+    fault = desk.injector.draw(
+        trial.ticket.id, "deliver", attempt, ["timeout_before_effect", "timeout_after_effect"]
+    )
+    details = dict(
+        model=desk.tools.protocol, received=f"{kind} {amount:.2f} {order_id}", fault=fault
+    )
     try:
         desk.tools.deliver(kind, trial.request_id("deliver"), order_id, amount, text, key)
     except TransientError as err:
@@ -183,5 +221,12 @@ def _side_effect(desk: Desk, trial: Trial, kind: str, amount: float, text: str) 
     trial.record("deliver", True, produced=kind, **details)
 
 
-STEP_FUNCTIONS = {"intake": intake, "retrieve": retrieve, "lookup": lookup, "decide": decide,
-                  "compose": compose, "verify": verify, "deliver": deliver}
+STEP_FUNCTIONS = {
+    "intake": intake,
+    "retrieve": retrieve,
+    "lookup": lookup,
+    "decide": decide,
+    "compose": compose,
+    "verify": verify,
+    "deliver": deliver,
+}

@@ -8,6 +8,7 @@ Example:
     >>> ef = HashingEmbedding(dim=64)
     >>> len(ef(["refund window"])[0])
     64
+
 """
 
 from __future__ import annotations
@@ -20,8 +21,43 @@ import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
-_STOP = frozenset("a an and are as at be by can for from i in is it my of on or the to was "
-                  "with you your this that me we our have has any".split())
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "for",
+        "from",
+        "i",
+        "in",
+        "is",
+        "it",
+        "my",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "was",
+        "with",
+        "you",
+        "your",
+        "this",
+        "that",
+        "me",
+        "we",
+        "our",
+        "have",
+        "has",
+        "any",
+    ]
+)
 
 
 def stems(text: str) -> list[str]:
@@ -36,12 +72,14 @@ class HashingEmbedding(EmbeddingFunction[Documents]):
 
     Args:
         dim: vector size.
+
     """
 
     def __init__(self, dim: int = 1024):
         self.dim = dim
 
     def __call__(self, input: Documents) -> Embeddings:  # noqa: A002 (chromadb's name)
+        """Embed each document."""
         return [self._embed(doc) for doc in input]
 
     def _embed(self, text: str) -> np.ndarray:

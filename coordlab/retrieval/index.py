@@ -22,8 +22,8 @@ TOP_K = 5
 
 _EXPANSION = {
     "refund": "refund windows by region days; approval threshold above human approval; "
-              "refund limit amount paid order total; digital goods downloads defective; "
-              "damaged items broken cracked",
+    "refund limit amount paid order total; digital goods downloads defective; "
+    "damaged items broken cracked",
     "status": "order status inquiries where is my order tracking current status",
     "complaint": "complaints disappointing frustrating experience apology service",
     "legal": "legal threats lawyer legal action chargeback disputes escalated",
@@ -49,20 +49,26 @@ class PolicyIndex:
         policies: the documents to index.
         path: a folder for a persistent collection; ``None`` for an in-memory one.
         k: how many passages a search returns.
+
     """
 
     def __init__(self, policies: Iterable[Policy], path: str | None = None, k: int = TOP_K):
         settings = Settings(anonymized_telemetry=False, allow_reset=True)
-        self.client = (chromadb.PersistentClient(path=path, settings=settings) if path
-                       else chromadb.EphemeralClient(settings=settings))
+        self.client = (
+            chromadb.PersistentClient(path=path, settings=settings)
+            if path
+            else chromadb.EphemeralClient(settings=settings)
+        )
         self.collection = self.client.get_or_create_collection(
-            COLLECTION, embedding_function=HashingEmbedding(),
-            metadata={"hnsw:space": "cosine"})
+            COLLECTION, embedding_function=HashingEmbedding(), metadata={"hnsw:space": "cosine"}
+        )
         self.k = k
         policies = list(policies)
-        self.collection.upsert(ids=[p.id for p in policies],
-                               documents=[f"{p.title}. {p.text}" for p in policies],
-                               metadatas=[{"title": p.title, "topic": p.topic} for p in policies])
+        self.collection.upsert(
+            ids=[p.id for p in policies],
+            documents=[f"{p.title}. {p.text}" for p in policies],
+            metadatas=[{"title": p.title, "topic": p.topic} for p in policies],
+        )
         self._text = {p.id: p for p in policies}
 
     def __repr__(self) -> str:
@@ -71,5 +77,7 @@ class PolicyIndex:
     def search(self, query: str, skip: int = 0) -> list[Passage]:
         """The ``k`` passages nearest to ``query``, best first, after the ``skip`` nearest."""
         found = self.collection.query(query_texts=[query], n_results=self.k + skip)
-        return [Passage(pid, self._text[pid].title, self._text[pid].text)
-                for pid in found["ids"][0][skip:]]
+        return [
+            Passage(pid, self._text[pid].title, self._text[pid].text)
+            for pid in found["ids"][0][skip:]
+        ]

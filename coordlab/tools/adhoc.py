@@ -24,8 +24,15 @@ class AdhocTools:
         """The upstream payload as is (``{}`` for an unknown order)."""
         return self.service.fetch(order_id, request_id) or {}
 
-    def deliver(self, kind: str, request_id: str, order_id: str | None, amount: float, text: str,
-                idempotency_key: str | None = None) -> dict:
+    def deliver(
+        self,
+        kind: str,
+        request_id: str,
+        order_id: str | None,
+        amount: float,
+        text: str,
+        idempotency_key: str | None = None,
+    ) -> dict:
         """Perform the side effect for ``kind`` (refund, reply, decline, escalate)."""
         return self.service.record(kind, request_id, order_id, amount, text, idempotency_key)
 

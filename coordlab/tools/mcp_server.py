@@ -63,9 +63,14 @@ def build_server(service: OrderService) -> FastMCP:
             raise _tool_error(Rejected("lookup", "protocol", reason)) from None
 
     @server.tool()
-    def record_outcome(kind: Literal["refund", "reply", "decline", "escalate"], request_id: str,
-                       order_id: str | None, amount: float, text: str,
-                       idempotency_key: str | None = None) -> Receipt:
+    def record_outcome(
+        kind: Literal["refund", "reply", "decline", "escalate"],
+        request_id: str,
+        order_id: str | None,
+        amount: float,
+        text: str,
+        idempotency_key: str | None = None,
+    ) -> Receipt:
         """Perform a side effect: issue a refund, send a reply or queue for a human."""
         try:
             entry = service.record(kind, request_id, order_id, amount, text, idempotency_key)
@@ -86,7 +91,8 @@ class McpTools:
         self._portal_cm = start_blocking_portal()
         self._portal = self._portal_cm.__enter__()
         self._session_cm = self._portal.wrap_async_context_manager(
-            connect_in_memory(build_server(service)))
+            connect_in_memory(build_server(service))
+        )
         self._session = self._session_cm.__enter__()
 
     def __repr__(self) -> str:
@@ -103,12 +109,27 @@ class McpTools:
         """The validated order record."""
         return self.call("get_order", {"order_id": order_id, "request_id": request_id})
 
-    def deliver(self, kind: str, request_id: str, order_id: str | None, amount: float, text: str,
-                idempotency_key: str | None = None) -> dict:
+    def deliver(
+        self,
+        kind: str,
+        request_id: str,
+        order_id: str | None,
+        amount: float,
+        text: str,
+        idempotency_key: str | None = None,
+    ) -> dict:
         """Perform the side effect for ``kind`` through the MCP tool."""
-        return self.call("record_outcome", {
-            "kind": kind, "request_id": request_id, "order_id": order_id, "amount": amount,
-            "text": text, "idempotency_key": idempotency_key})
+        return self.call(
+            "record_outcome",
+            {
+                "kind": kind,
+                "request_id": request_id,
+                "order_id": order_id,
+                "amount": amount,
+                "text": text,
+                "idempotency_key": idempotency_key,
+            },
+        )
 
     def close(self) -> None:
         """Close the session and stop the background event loop."""

@@ -11,12 +11,11 @@ but compiles each validator once: :class:`CachedValidationSession` on the client
 
 from __future__ import annotations
 
+import json
+import types as pytypes
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
-
-import json
-import types as pytypes
 
 import anyio
 import jsonschema
@@ -25,7 +24,6 @@ from mcp import ClientSession, types
 from mcp.server.fastmcp import FastMCP
 from mcp.shared.memory import create_client_server_memory_streams
 from referencing import Registry
-
 
 _COMPILED: dict[str, Any] = {}
 
@@ -51,8 +49,11 @@ def install_cached_server_validation() -> None:
 
     if getattr(lowlevel.jsonschema, "__name__", "") != "coordlab-cached-jsonschema":
         lowlevel.jsonschema = pytypes.SimpleNamespace(
-            __name__="coordlab-cached-jsonschema", validate=_cached_validate,
-            ValidationError=ValidationError, SchemaError=jsonschema.SchemaError)
+            __name__="coordlab-cached-jsonschema",
+            validate=_cached_validate,
+            ValidationError=ValidationError,
+            SchemaError=jsonschema.SchemaError,
+        )
 
 
 class CachedValidationSession(ClientSession):
@@ -76,11 +77,15 @@ class CachedValidationSession(ClientSession):
         if validator is None:
             return
         if result.structuredContent is None:
-            raise RuntimeError(f"Tool {name} has an output schema but returned no structured content")
+            raise RuntimeError(
+                f"Tool {name} has an output schema but returned no structured content"
+            )
         try:
             validator.validate(result.structuredContent)
         except ValidationError as err:
-            raise RuntimeError(f"Invalid structured content returned by tool {name}: {err}") from err
+            raise RuntimeError(
+                f"Invalid structured content returned by tool {name}: {err}"
+            ) from err
 
 
 @asynccontextmanager
@@ -88,13 +93,18 @@ async def connect_in_memory(server: FastMCP) -> AsyncIterator[ClientSession]:
     """A connected, initialised client session to ``server`` over in-memory streams."""
     install_cached_server_validation()
     low_level = server._mcp_server  # the SDK's own memory helper does the same
-    async with create_client_server_memory_streams() as (client_streams, server_streams):
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(lambda: low_level.run(server_streams[0], server_streams[1],
-                                                low_level.create_initialization_options()))
-            try:
-                async with CachedValidationSession(*client_streams) as session:
-                    await session.initialize()
-                    yield session
-            finally:
-                tg.cancel_scope.cancel()
+    async with (
+        create_client_server_memory_streams() as (client_streams, server_streams),
+        anyio.create_task_group() as tg,
+    ):
+        tg.start_soon(
+            lambda: low_level.run(
+                server_streams[0], server_streams[1], low_level.create_initialization_options()
+            )
+        )
+        try:
+            async with CachedValidationSession(*client_streams) as session:
+                await session.initialize()
+                yield session
+        finally:
+            tg.cancel_scope.cancel()

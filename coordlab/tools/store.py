@@ -59,12 +59,16 @@ class OrderService:
             "CREATE TABLE orders (id TEXT PRIMARY KEY, json TEXT NOT NULL);"
             "CREATE TABLE ledger (seq INTEGER PRIMARY KEY AUTOINCREMENT, trial TEXT NOT NULL,"
             " kind TEXT NOT NULL, order_id TEXT, amount REAL, text TEXT,"
-            " idempotency_key TEXT UNIQUE);")
-        self._db.executemany("INSERT INTO orders VALUES (?, ?)",
-                             [(o.id, o.model_dump_json()) for o in orders])
+            " idempotency_key TEXT UNIQUE);"
+        )
+        self._db.executemany(
+            "INSERT INTO orders VALUES (?, ?)", [(o.id, o.model_dump_json()) for o in orders]
+        )
 
     def _fault(self, rid: RequestId, kinds: list[str]) -> str | None:
-        return self.injector.draw(rid.ticket, rid.step, rid.attempt, kinds) if self.injector else None
+        return (
+            self.injector.draw(rid.ticket, rid.step, rid.attempt, kinds) if self.injector else None
+        )
 
     def fetch(self, order_id: str, request_id: str) -> dict | None:
         """The order as the upstream API returns it (``None`` if unknown)."""
@@ -79,8 +83,16 @@ class OrderService:
         order = Order.model_validate_json(row[0])
         return _drifted(order) if fault == "schema_drift" else _payload(order)
 
-    def record(self, kind: str, request_id: str, order_id: str | None, amount: float, text: str,
-               idempotency_key: str | None = None, approval_token: str | None = None) -> dict:
+    def record(
+        self,
+        kind: str,
+        request_id: str,
+        order_id: str | None,
+        amount: float,
+        text: str,
+        idempotency_key: str | None = None,
+        approval_token: str | None = None,
+    ) -> dict:
         """Perform one side effect (``refund``, ``reply``, ``decline`` or ``escalate``)."""
         rid = RequestId.parse(request_id)
         if kind == "refund":
@@ -109,30 +121,47 @@ class OrderService:
     def _append(self, trial, kind, order_id, amount, text, key) -> dict:
         with self._lock:
             if key is not None:
-                row = self._db.execute("SELECT seq FROM ledger WHERE idempotency_key = ?",
-                                       (key,)).fetchone()
+                row = self._db.execute(
+                    "SELECT seq FROM ledger WHERE idempotency_key = ?", (key,)
+                ).fetchone()
                 if row:
                     return {"seq": row[0], "kind": kind, "replayed": True}
             cur = self._db.execute(
                 "INSERT INTO ledger (trial, kind, order_id, amount, text, idempotency_key)"
-                " VALUES (?, ?, ?, ?, ?, ?)", (trial, kind, order_id, amount, text, key))
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (trial, kind, order_id, amount, text, key),
+            )
             return {"seq": cur.lastrowid, "kind": kind, "replayed": False}
 
     def ledger(self, trial: str) -> list[dict]:
         """Every side effect recorded for one trial, in order."""
         with self._lock:
-            rows = self._db.execute("SELECT kind, order_id, amount, text FROM ledger"
-                                    " WHERE trial = ? ORDER BY seq", (trial,)).fetchall()
+            rows = self._db.execute(
+                "SELECT kind, order_id, amount, text FROM ledger WHERE trial = ? ORDER BY seq",
+                (trial,),
+            ).fetchall()
         return [dict(zip(("kind", "order_id", "amount", "text"), r, strict=True)) for r in rows]
 
 
 def _payload(order: Order) -> dict:
-    return {"order_id": order.id, "total": order.total, "order_date": order.order_date.isoformat(),
-            "region": order.region, "status": order.status, "category": order.category}
+    return {
+        "order_id": order.id,
+        "total": order.total,
+        "order_date": order.order_date.isoformat(),
+        "region": order.region,
+        "status": order.status,
+        "category": order.category,
+    }
 
 
 def _drifted(order: Order) -> dict:
     """The same order in the upstream's new (v2) schema: cents, epoch seconds, status codes."""
     epoch = dt.datetime.combine(order.order_date, dt.time(), dt.UTC).timestamp()
-    return {"orderId": order.id, "amount_cents": round(order.total * 100), "placed_at": int(epoch),
-            "state": _STATUS_CODES[order.status], "market": order.region, "kind": order.category}
+    return {
+        "orderId": order.id,
+        "amount_cents": round(order.total * 100),
+        "placed_at": int(epoch),
+        "state": _STATUS_CODES[order.status],
+        "market": order.region,
+        "kind": order.category,
+    }
