@@ -31,6 +31,8 @@ from coordlab.experiment.stats import pass_hat_k, wilson  # noqa: E402
 from coordlab.llm.base import LLM, Completion, Message  # noqa: E402
 from coordlab.llm.faults import FAULT_KINDS, PROFILES, FaultProfile, get_profile  # noqa: E402
 from coordlab.llm.sim import SimLLM  # noqa: E402
+from coordlab.viz.plots import outcome_bars  # noqa: E402
+from coordlab.viz.tables import outcome_table, trial_steps  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -60,5 +62,8 @@ __all__ = [
     "MissingExtraError",
     "Rejected",
     "TransientError",
+    "trial_steps",
+    "outcome_table",
+    "outcome_bars",
     "__version__",
 ]

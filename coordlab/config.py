@@ -10,6 +10,8 @@ Example:
     'critic-vague'
     >>> Layers.parse("none")
     <Layers none>
+    >>> Layers.parse("state,protocol,verification,recovery").label
+    'all'
 
 """
 
@@ -87,6 +89,8 @@ class Layers:
     @property
     def label(self) -> str:
         """A canonical spec string that :meth:`parse` turns back into these layers."""
+        if self == Layers():
+            return "all"
         parts = []
         for f in fields(self):
             mode = getattr(self, f.name)

@@ -42,3 +42,23 @@ def test_layer_settings_see_the_same_first_faults():
     assert [first(r) for r in plain if r["faults"].startswith("intake")] == [
         first(r) for r in state if r["faults"].startswith("intake")
     ]
+
+
+def test_rows_reproduce_across_processes():
+    import subprocess
+    import sys
+
+    code = (
+        "import coordlab, hashlib, json;"
+        "s, rows = coordlab.run(layers='all', profile='uniform-97', tickets=160, seeds=0,"
+        " return_rows=True);"
+        "print(hashlib.sha256(json.dumps([{k: v for k, v in r.items() if k != 'wall_s'}"
+        " for r in rows], sort_keys=True).encode()).hexdigest())"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout
+        for _ in range(3)
+    }
+    assert len(digests) == 1

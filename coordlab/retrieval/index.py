@@ -70,14 +70,24 @@ class PolicyIndex:
             metadatas=[{"title": p.title, "topic": p.topic} for p in policies],
         )
         self._text = {p.id: p for p in policies}
+        self._size = self.collection.count()
 
     def __repr__(self) -> str:
         return f"PolicyIndex(chromadb, {self.collection.count()} passages, k={self.k})"
 
     def search(self, query: str, skip: int = 0) -> list[Passage]:
-        """The ``k`` passages nearest to ``query``, best first, after the ``skip`` nearest."""
-        found = self.collection.query(query_texts=[query], n_results=self.k + skip)
-        return [
-            Passage(pid, self._text[pid].title, self._text[pid].text)
-            for pid in found["ids"][0][skip:]
-        ]
+        """The ``k`` passages nearest to ``query``, best first, after the ``skip`` nearest.
+
+        Every passage is ranked (HNSW with ``n_results`` = the collection size is exact), and
+        ties are broken by id: approximate search or tie order would otherwise differ between
+        processes and break reproducibility.
+        """
+        found = self.collection.query(
+            query_texts=[query], n_results=self._size, include=["distances"]
+        )
+        ranked = sorted(
+            zip(found["distances"][0], found["ids"][0], strict=True),
+            key=lambda pair: (round(pair[0], 6), pair[1]),
+        )
+        chosen = [pid for _, pid in ranked[skip : skip + self.k]]
+        return [Passage(pid, self._text[pid].title, self._text[pid].text) for pid in chosen]
