@@ -31,24 +31,22 @@ def test_tokens_are_counted_on_the_received_text():
     assert completion.latency_s > 0
 
 
-def test_faults_are_keyed_by_attempt():
-    sim = SimLLM(targeted_profile([("intake", "timeout")], rate=0.5), seed=1)
+def _timeouts(sim, attempts):
     seen = []
-    for attempt in range(1, 30):
+    for attempt in attempts:
         try:
             _intake(sim, attempt)
             seen.append(False)
         except TransientError:
             seen.append(True)
+    return seen
+
+
+def test_faults_are_keyed_by_attempt():
+    sim = SimLLM(targeted_profile([("intake", "timeout")], rate=0.5), seed=1)
+    seen = _timeouts(sim, range(1, 30))
     assert any(seen) and not all(seen)
-    again = []
-    for attempt in range(1, 30):
-        try:
-            _intake(sim, attempt)
-            again.append(False)
-        except TransientError:
-            again.append(True)
-    assert seen == again
+    assert _timeouts(sim, reversed(range(1, 30))) == seen[::-1]
 
 
 def test_a_prompt_without_the_header_is_refused():
@@ -59,3 +57,11 @@ def test_a_prompt_without_the_header_is_refused():
 def test_every_fault_kind_has_a_mast_label():
     for kind in FAULT_KINDS.values():
         assert kind.mast.startswith("FM-"), kind
+
+
+def test_rows_can_be_grouped_by_mast_failure_mode():
+    from helpers import cached_rows
+
+    rows = cached_rows("none", "uniform-97")
+    labelled = [r for r in rows if r["faults"]]
+    assert labelled and all(r["mast"].startswith("FM-") for r in labelled)

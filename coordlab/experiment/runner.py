@@ -16,7 +16,7 @@ from coordlab.config import Layers
 from coordlab.datasets import load_orders, load_policies
 from coordlab.experiment.stats import wilson
 from coordlab.llm.base import LLM
-from coordlab.llm.faults import FaultInjector, FaultProfile, get_profile
+from coordlab.llm.faults import FaultInjector, FaultProfile, fault_kind, get_profile
 from coordlab.llm.sim import SimLLM
 from coordlab.pipeline.context import Desk, Trial
 from coordlab.pipeline.grading import grade
@@ -147,6 +147,9 @@ def trial_row(
         "escalated_by": trial.escalated_by or "",
         "crash": trial.crashed or "",
         "faults": ";".join(f"{r.step}:{r.fault}" for r in trial.records if r.fault),
+        "mast": ";".join(
+            sorted({fault_kind(r.step, r.fault).mast for r in trial.records if r.fault})
+        ),
         "caught_by": ";".join(sorted({r.caught_by for r in trial.records if r.caught_by})),
         "wall_s": wall_s,
     }

@@ -53,7 +53,7 @@ class PolicyIndex:
     """
 
     def __init__(self, policies: Iterable[Policy], path: str | None = None, k: int = TOP_K):
-        settings = Settings(anonymized_telemetry=False, allow_reset=True)
+        settings = Settings(anonymized_telemetry=False)
         self.client = (
             chromadb.PersistentClient(path=path, settings=settings)
             if path
