@@ -65,3 +65,11 @@ def test_rows_can_be_grouped_by_mast_failure_mode():
     rows = cached_rows("none", "uniform-97")
     labelled = [r for r in rows if r["faults"]]
     assert labelled and all(r["mast"].startswith("FM-") for r in labelled)
+
+
+def test_every_fault_in_the_default_mix_is_a_known_kind():
+    from coordlab.llm.faults import DEFAULT_MIX
+
+    for step, kinds in DEFAULT_MIX.items():
+        for name in kinds:
+            assert (step, name) in FAULT_KINDS, (step, name)

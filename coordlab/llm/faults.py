@@ -106,6 +106,13 @@ _KINDS = [
         "refunds the wrong amount",
     ),
     FaultKind(
+        "format_drift",
+        "decide",
+        "FM-2.5 Ignored other agent's input",
+        ("state",),
+        "writes the refund amount with a decimal comma; a text re-parse drops the decimal",
+    ),
+    FaultKind(
         "injection_followed",
         "decide",
         "FM-1.2 Disobey role specification",
