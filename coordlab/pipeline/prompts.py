@@ -116,16 +116,3 @@ def build(
 def order_section(order: OrderView | None, typed: bool) -> str:
     """The ``### Order`` block (``none`` when there is no order)."""
     return render_model(order, typed) if order is not None else "none"
-
-
-__all__ = [
-    "build",
-    "render_model",
-    "render_passages",
-    "order_section",
-    "OUTPUT_MODELS",
-    "ReplyText",
-    "Decision",
-    "Intake",
-    "Verdict",
-]
