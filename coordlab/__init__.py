@@ -29,7 +29,8 @@ from coordlab.errors import (  # noqa: E402
 from coordlab.experiment.runner import run_trials, summarize  # noqa: E402
 from coordlab.experiment.stats import pass_hat_k, wilson  # noqa: E402
 from coordlab.llm.base import LLM, Completion, Message  # noqa: E402
-from coordlab.llm.faults import FAULT_KINDS, PROFILES, FaultProfile, get_profile  # noqa: E402
+from coordlab.llm.faults import FAULT_KINDS  # noqa: E402
+from coordlab.llm.profiles import PROFILES, FaultProfile, get_profile  # noqa: E402
 from coordlab.llm.sim import SimLLM  # noqa: E402
 from coordlab.viz.plots import outcome_bars  # noqa: E402
 from coordlab.viz.tables import outcome_table, trial_steps  # noqa: E402

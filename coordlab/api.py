@@ -17,7 +17,7 @@ from coordlab.datasets import load_tickets
 from coordlab.errors import ConfigError
 from coordlab.experiment.runner import run_trials, summarize
 from coordlab.llm.base import LLM
-from coordlab.llm.faults import FaultProfile, get_profile
+from coordlab.llm.profiles import FaultProfile, get_profile
 from coordlab.types import Ticket
 
 

@@ -2,7 +2,7 @@ import functools
 
 from coordlab import Layers, load_tickets
 from coordlab.experiment.runner import run_trials
-from coordlab.llm.faults import FaultProfile, get_profile
+from coordlab.llm.profiles import FaultProfile, get_profile
 
 _PROFILES: dict[str, FaultProfile] = {}
 

@@ -1,6 +1,6 @@
 from coordlab import Layers, load_tickets
 from coordlab.experiment.runner import run_trials, summarize
-from coordlab.llm.faults import targeted_profile
+from coordlab.llm.profiles import targeted_profile
 
 ADVERSARIAL = [t for t in load_tickets() if "adversarial" in t.tags]
 INJECTED = targeted_profile([("decide", "injection_followed")], rate=1.0)

@@ -7,7 +7,7 @@ from helpers import cached_rows, outcomes
 
 from coordlab.config import layer_grid
 from coordlab.experiment.runner import summarize
-from coordlab.llm.faults import SEED_002
+from coordlab.llm.profiles import SEED_002
 
 SEEDS = tuple(range(10))
 

@@ -2,7 +2,8 @@ import random
 
 from coordlab import Layers, load_tickets
 from coordlab.experiment.runner import run_trials
-from coordlab.llm.faults import FaultInjector, get_profile
+from coordlab.llm.faults import FaultInjector
+from coordlab.llm.profiles import get_profile
 
 
 def _rows(spec, seed, n=60):

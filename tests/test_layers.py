@@ -5,7 +5,7 @@ import pytest
 from helpers import cached_rows, outcomes
 
 from coordlab.experiment.runner import summarize
-from coordlab.llm.faults import targeted_profile
+from coordlab.llm.profiles import targeted_profile
 
 KINDS = {
     "state": [("intake", "format_drift"), ("intake", "dropped_field"), ("decide", "format_drift")],

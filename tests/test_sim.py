@@ -3,7 +3,8 @@ import pytest
 from coordlab import SimLLM
 from coordlab.errors import TransientError
 from coordlab.llm.base import Message, count_tokens
-from coordlab.llm.faults import FAULT_KINDS, targeted_profile
+from coordlab.llm.faults import FAULT_KINDS
+from coordlab.llm.profiles import targeted_profile
 from coordlab.pipeline import prompts
 
 EMAIL = (
@@ -68,7 +69,7 @@ def test_rows_can_be_grouped_by_mast_failure_mode():
 
 
 def test_every_fault_in_the_default_mix_is_a_known_kind():
-    from coordlab.llm.faults import DEFAULT_MIX
+    from coordlab.llm.profiles import DEFAULT_MIX
 
     for step, kinds in DEFAULT_MIX.items():
         for name in kinds:

@@ -16,7 +16,8 @@ from coordlab.config import Layers
 from coordlab.datasets import load_orders, load_policies
 from coordlab.experiment.stats import wilson
 from coordlab.llm.base import LLM
-from coordlab.llm.faults import FaultInjector, FaultProfile, fault_kind, get_profile
+from coordlab.llm.faults import FaultInjector, fault_kind
+from coordlab.llm.profiles import FaultProfile, get_profile
 from coordlab.llm.sim import SimLLM
 from coordlab.pipeline.context import Desk, Trial
 from coordlab.pipeline.grading import grade

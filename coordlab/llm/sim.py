@@ -27,8 +27,9 @@ from collections.abc import Iterable
 from coordlab.errors import ConfigError, TransientError
 from coordlab.llm import responders
 from coordlab.llm.base import Completion, Message, count_tokens
-from coordlab.llm.faults import FaultInjector, FaultProfile, get_profile
+from coordlab.llm.faults import FaultInjector
 from coordlab.llm.pricing import RATE_LIMIT_S, TIERS, TIMEOUT_S
+from coordlab.llm.profiles import FaultProfile, get_profile
 from coordlab.llm.reading import PromptView, read_prompt
 
 _TEXT_KEYS = {
