@@ -1,13 +1,14 @@
 """The framework-free reference backend: a short loop over the shared steps.
 
 It is the reference for equivalence (every other backend must deliver the same outcome on every
-paired trial) and the floor for speed. Its orchestration, which every backend reproduces:
+paired trial) and the floor for speed. The decisions (retry or give up, revise or escalate) are
+:mod:`coordlab.pipeline.control`'s; this file only loops:
 
 1. run the steps in order (``verify`` only with the verification layer);
-2. a :class:`TransientError` is retried up to ``max_attempts`` times with exponential backoff,
-   switching to the fallback model on an outage (recovery on); otherwise it crashes the trial;
-3. a :class:`Rejected` value sends the run back to the step it blames, at most
-   ``max_revisions`` times (recovery on); otherwise the ticket is escalated to a human;
+2. a :class:`TransientError` is retried while ``on_transient`` says so; then the ticket is
+   escalated (with recovery off, the error crashes the trial);
+3. a :class:`Rejected` value sends the run to the step ``on_rejected`` names (the blamed step,
+   or ``escalate``);
 4. any other exception crashes the trial.
 """
 
@@ -15,17 +16,9 @@ from __future__ import annotations
 
 from coordlab.backends.base import Backend
 from coordlab.errors import Rejected, TransientError
-from coordlab.pipeline import steps
+from coordlab.pipeline import control, steps
 from coordlab.pipeline.context import Trial
 from coordlab.types import Ticket
-
-
-class _GaveUp(Exception):
-    """Retries are exhausted; carries the last transient error."""
-
-    def __init__(self, error: TransientError):
-        super().__init__(str(error))
-        self.error = error
 
 
 class PlainBackend(Backend):
@@ -45,48 +38,26 @@ class PlainBackend(Backend):
         return trial
 
     def _run(self, trial: Trial) -> None:
-        order = steps.flow(self.desk)
-        i = 0
-        while i < len(order):
+        step = steps.flow(self.desk)[0]
+        while step != control.DONE:
+            step = self._execute(step, trial)
+
+    def _execute(self, step: str, trial: Trial) -> str:
+        """Run ``step`` until it succeeds or gives up; return the next step."""
+        while True:
             try:
-                self._with_retries(order[i], trial)
-                i += 1
-            except Rejected as err:
-                if not self._may_revise(trial, err, order[: i + 1]):
-                    return self._escalate(trial, err.layer)
-                i = order.index(err.blame)
-            except _GaveUp:
-                return self._escalate(trial, "recovery")
-
-    def _may_revise(self, trial: Trial, err: Rejected, done: tuple[str, ...]) -> bool:
-        recovery = self.desk.recovery
-        if not recovery.enabled or trial.revisions >= recovery.max_revisions:
-            return False
-        if err.blame not in done:
-            return False
-        trial.revisions += 1
-        return True
-
-    def _escalate(self, trial: Trial, reason: str) -> None:
-        try:
-            self._with_retries("escalate", trial, reason)
-        except _GaveUp as gave:
-            raise gave.error from None
-
-    def _with_retries(self, step: str, trial: Trial, reason: str = "") -> None:
-        recovery = self.desk.recovery
-        for n in range(1, recovery.max_attempts + 1):
-            try:
-                if step == "escalate":
-                    steps.escalate(self.desk, trial, reason)
+                if step == control.ESCALATE:
+                    steps.escalate(self.desk, trial, trial.escalation_reason)
                 else:
                     steps.STEP_FUNCTIONS[step](self.desk, trial)
-                return
             except TransientError as err:
-                if not recovery.enabled:
+                if control.on_transient(self.desk, trial, step, err):
+                    continue
+                if step == control.ESCALATE:
                     raise
-                if err.kind == "outage":
-                    trial.model = "fallback"
-                if n == recovery.max_attempts:
-                    raise _GaveUp(err) from None
-                trial.clock_s += recovery.backoff_s(n)
+                trial.escalation_reason = "recovery"
+                return control.ESCALATE
+            except Rejected as err:
+                return control.on_rejected(self.desk, trial, step, err)
+            control.on_success(trial, step)
+            return control.next_step(self.desk, step)

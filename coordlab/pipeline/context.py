@@ -63,6 +63,8 @@ class Trial:
     tokens_out: int = 0
     cost_usd: float = 0.0
     revisions: int = 0
+    streaks: Counter = field(default_factory=Counter)
+    escalation_reason: str = ""
     escalated_by: str | None = None
     crashed: str | None = None
 

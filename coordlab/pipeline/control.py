@@ -1,0 +1,65 @@
+"""The orchestration decisions every backend must make the same way.
+
+Backends wire the steps with their own framework's constructs (a loop, a ``StateGraph``, a
+``Flow``), but the *decisions* that decide a trial's outcome are made here, once:
+
+* :func:`next_step`: the step after this one in :func:`~coordlab.pipeline.steps.flow`;
+* :func:`on_transient`: after a transient error, retry (with the virtual backoff, and the
+  fallback model after an outage) or give up;
+* :func:`on_rejected`: after a rejected value, re-run the blamed step or escalate.
+"""
+
+from __future__ import annotations
+
+from coordlab.errors import Rejected, TransientError
+from coordlab.pipeline.context import Desk, Trial
+from coordlab.pipeline.steps import flow
+
+ESCALATE = "escalate"
+DONE = "done"
+
+
+def next_step(desk: Desk, step: str) -> str:
+    """The step after ``step`` (``done`` after deliver or an escalation)."""
+    order = flow(desk)
+    if step == ESCALATE or step == order[-1]:
+        return DONE
+    return order[order.index(step) + 1]
+
+
+def on_transient(desk: Desk, trial: Trial, node: str, err: TransientError) -> bool:
+    """Account for a transient failure of ``node``; return whether to retry it.
+
+    With recovery off this re-raises (the trial crashes). Otherwise it counts the failure,
+    switches to the fallback model after an outage, and either adds the exponential backoff to
+    the virtual clock (retry) or gives up after ``max_attempts`` executions.
+    """
+    recovery = desk.recovery
+    if not recovery.enabled:
+        raise err
+    if err.kind == "outage":
+        trial.model = "fallback"
+    trial.streaks[node] += 1
+    failures = trial.streaks[node]
+    if failures >= recovery.max_attempts:
+        trial.streaks[node] = 0
+        return False
+    trial.clock_s += recovery.backoff_s(failures)
+    return True
+
+
+def on_success(trial: Trial, node: str) -> None:
+    """Reset ``node``'s run of consecutive transient failures."""
+    trial.streaks[node] = 0
+
+
+def on_rejected(desk: Desk, trial: Trial, step: str, err: Rejected) -> str:
+    """Where to go after ``step`` raised ``err``: the blamed step, or ``escalate``."""
+    recovery = desk.recovery
+    order = flow(desk)
+    done = order[: order.index(step) + 1]
+    if recovery.enabled and trial.revisions < recovery.max_revisions and err.blame in done:
+        trial.revisions += 1
+        return err.blame
+    trial.escalation_reason = err.layer
+    return ESCALATE
