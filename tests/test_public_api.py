@@ -29,3 +29,32 @@ def test_layers_repr_shows_the_stack():
     assert coordlab.Layers().stack(PlainBackend.__name__) == (
         "<Recovery<Verification<State<Protocol<PlainBackend>>>>>"
     )
+
+
+def test_a_missing_extra_names_the_pip_command(monkeypatch):
+    import pytest
+
+    from coordlab.backends import base
+    from coordlab.errors import MissingExtraError
+
+    monkeypatch.setitem(base.REGISTRY, "ghost", ("coordlab_ghost_framework:Backend", "ghost"))
+    with pytest.raises(MissingExtraError, match=r'pip install "coordlab\[ghost\]"'):
+        base.backend_class("ghost")
+    assert "ghost" not in base.available()
+
+
+def test_declared_gaps_become_strict_xfails(monkeypatch):
+    from coordlab.backends import base
+    from coordlab.backends.plain import PlainBackend
+    from coordlab.testing import parametrize_with_checks
+
+    class GappyBackend(PlainBackend):
+        known_gaps = {"check_determinism": "draws faults from wall-clock time"}
+
+    monkeypatch.setattr(base, "backend_class", lambda name: GappyBackend)
+    monkeypatch.setattr("coordlab.testing.conformance.backend_class", lambda name: GappyBackend)
+    mark = parametrize_with_checks(["gappy"])
+    params = {p.id: p for p in mark.args[1]}
+    xfail = params["gappy-check_determinism"].marks[0]
+    assert xfail.name == "xfail" and xfail.kwargs["strict"] is True
+    assert not params["gappy-check_no_network"].marks

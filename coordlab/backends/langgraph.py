@@ -14,7 +14,8 @@ Layers map to LangGraph's own constructs where it has them:
 * verification: the ``verify`` node and its conditional edge back to the blamed step.
 
 The graph is compiled once per backend instance (per configuration and seed), never per ticket.
-A checkpointer (e.g. ``InMemorySaver()``) may be passed; each trial is then its own thread.
+A checkpointer may be passed (:func:`memory_checkpointer` gives an ``InMemorySaver`` that may
+restore coordlab's types); each trial is then its own thread, ``thread_id`` = ``seed/ticket``.
 """
 
 from __future__ import annotations
@@ -143,6 +144,25 @@ class LangGraphBackend(Backend):
         except Exception as err:  # noqa: BLE001 - bad data flowing on crashes the trial
             trial.crashed = f"{type(err).__name__}: {err}"
         return trial
+
+
+def memory_checkpointer():
+    """An ``InMemorySaver`` whose serializer is allowed to restore coordlab's state types.
+
+    Example:
+        >>> saver = memory_checkpointer()
+        >>> type(saver).__name__
+        'InMemorySaver'
+    """
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+    allowed = [("coordlab.pipeline.context", "Trial"), ("coordlab.pipeline.policy", "Passage")]
+    allowed += [
+        ("coordlab.types", n)
+        for n in ("Ticket", "Truth", "Intake", "OrderView", "Decision", "Verdict", "StepRecord")
+    ]
+    return InMemorySaver(serde=JsonPlusSerializer(allowed_msgpack_modules=allowed))
 
 
 def _get(state, key: str):

@@ -195,5 +195,5 @@ def summarize(rows: Sequence[dict]) -> dict:
         "tokens_out": sum(r["tokens_out"] for r in rows),
         "cost_usd": round(sum(r["cost_usd"] for r in rows), 6),
         "virtual_latency_s": round(sum(r["latency_s"] for r in rows), 3),
-        "wall_s": round(sum(r["wall_s"] for r in rows), 3),
+        "wall_s": round(sum(r.get("wall_s", 0.0) for r in rows), 3),
     }
