@@ -1,0 +1,147 @@
+"""Per-trial wall time of each backend against plain and against its framework's floor.
+
+    python benchmarks/overhead.py [--tickets N] [--repeat R]
+
+The *floor* of a framework is a graph of the same shape (the same nodes and routing, a
+``RetryPolicy`` where the backend has one) whose LLM nodes call the same fake model through the
+same adapter with a canned prompt and whose other nodes do nothing: what the framework costs
+before any of coordlab's work. ``plain`` has a floor too (the same loop in Python). We print:
+
+* ``x plain``: backend time / plain time (same work, different orchestration);
+* ``x floor``: backend time / the framework's floor;
+* ``wiring``: (backend - plain) / (floor - plain floor): how much of the framework overhead our
+  wiring adds on top of the framework's own minimum (1.0 = none).
+
+Profile ``perfect`` so every trial takes the same path (no retries) and floors match it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import coordlab
+from coordlab import Layers, load_tickets
+from coordlab.backends import available
+from coordlab.experiment.runner import Session
+from coordlab.llm.base import Message
+from coordlab.llm.profiles import get_profile
+from coordlab.pipeline import prompts
+from coordlab.pipeline.steps import flow
+
+LLM_STEPS = {"intake", "decide", "compose", "verify"}
+EMAIL = "From: A B <a@example.com>\nDate: 2026-05-01\n\nWhere is order ORD-10012?"
+
+
+def canned_messages() -> list[Message]:
+    return prompts.build("intake", "T0001", 1, {"Email": EMAIL}, typed=False)
+
+
+def time_backend(name: str, layers: Layers, tickets, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        session = Session(layers)
+        try:
+            desk = session.desk_for(get_profile("perfect"), 0, tickets)
+            engine = coordlab.backends.backend_class(name)(desk)
+            start = time.perf_counter()
+            for ticket in tickets:
+                engine.run_trial(ticket, 0)
+            best = min(best, (time.perf_counter() - start) / len(tickets))
+        finally:
+            session.close()
+    return best * 1000
+
+
+def plain_floor(layers: Layers, tickets, repeat: int) -> float:
+    session = Session(layers)
+    desk = session.desk_for(get_profile("perfect"), 0, tickets)
+    nodes, messages = flow(desk), canned_messages()
+    session.close()
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ticket in tickets:
+            for node in nodes:
+                if node in LLM_STEPS:
+                    desk.llm.complete(messages, "primary")
+        best = min(best, (time.perf_counter() - start) / len(tickets))
+    return best * 1000
+
+
+def langgraph_floor(layers: Layers, tickets, repeat: int) -> float:
+    from typing import TypedDict
+
+    from langgraph.graph import END, START, StateGraph
+    from langgraph.types import RetryPolicy
+
+    from coordlab.backends._langchain_model import ChatModelLLM, SimChatModel
+
+    session = Session(layers)
+    desk = session.desk_for(get_profile("perfect"), 0, tickets)
+    session.close()
+    llm, messages = ChatModelLLM(SimChatModel(llm=desk.llm)), canned_messages()
+    nodes = (*flow(desk), "escalate")
+
+    class FloorState(TypedDict, total=False):
+        route: str
+
+    def make(node: str, after: str):
+        def run(state):
+            if node in LLM_STEPS:
+                llm.complete(messages, "primary")
+            return {"route": after}
+
+        return run
+
+    graph = StateGraph(FloorState)
+    retry = RetryPolicy(initial_interval=0.0, jitter=False) if desk.recovery.enabled else None
+    order = list(nodes[:-1])
+    for i, node in enumerate(nodes):
+        after = order[i + 1] if i + 1 < len(order) else "done"
+        graph.add_node(node, make(node, after), retry_policy=retry)
+    graph.add_edge(START, nodes[0])
+    for node in nodes:
+        graph.add_conditional_edges(
+            node, lambda s: s["route"], {n: n for n in nodes} | {"done": END}
+        )
+    app = graph.compile()
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ticket in tickets:
+            app.invoke({}, {"recursion_limit": 100})
+        best = min(best, (time.perf_counter() - start) / len(tickets))
+    return best * 1000
+
+
+FLOORS = {"plain": plain_floor, "langgraph": langgraph_floor}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tickets", type=int, default=160)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    tickets = load_tickets(limit=args.tickets)
+    coordlab.run(layers="all", profile="perfect", tickets=3)  # warm imports and the index
+    print(
+        f"{'backend':<11}{'layers':<7}{'ms/trial':>9}{'floor ms':>10}{'x plain':>9}"
+        f"{'x floor':>9}{'wiring':>8}"
+    )
+    for spec in ("none", "all"):
+        layers = Layers.parse(spec)
+        plain_ms = time_backend("plain", layers, tickets, args.repeat)
+        plain_floor_ms = plain_floor(layers, tickets, args.repeat)
+        for name in available():
+            ms = plain_ms if name == "plain" else time_backend(name, layers, tickets, args.repeat)
+            floor = FLOORS[name](layers, tickets, args.repeat) if name in FLOORS else float("nan")
+            wiring = (ms - plain_ms) / (floor - plain_floor_ms) if name != "plain" else 1.0
+            print(
+                f"{name:<11}{spec:<7}{ms:>9.2f}{floor:>10.2f}{ms / plain_ms:>9.2f}"
+                f"{ms / floor:>9.2f}{wiring:>8.2f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
