@@ -59,6 +59,7 @@ def run(
     seeds: str | int | Iterable[int] = 0,
     llm: LLM | None = None,
     return_rows: bool = False,
+    progress: bool = False,
 ):
     """Run every selected ticket once per seed and return the JSON summary (DESIGN §10).
 
@@ -71,11 +72,14 @@ def run(
         seeds: ``"0-9"``, an int or an iterable of ints.
         llm: a model to use instead of the seeded :class:`SimLLM`.
         return_rows: also return the per-trial rows, as ``(summary, rows)``.
+        progress: show a progress bar with trials/s and ETA.
 
     """
     layer_cfg = Layers.parse(layers)
     prof = get_profile(profile)
     chosen = select_tickets(tickets, tickets_file)
-    rows = list(run_trials(backend, layer_cfg, prof, chosen, parse_seeds(seeds), llm))
+    rows = list(
+        run_trials(backend, layer_cfg, prof, chosen, parse_seeds(seeds), llm, progress=progress)
+    )
     summary = summarize(rows)
     return (summary, rows) if return_rows else summary

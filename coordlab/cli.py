@@ -23,6 +23,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--tickets-file", default=None, help="JSONL in the dataset's format")
     run.add_argument("--seeds", default="0", help="N, A-B or a comma list")
     run.add_argument("--json", action="store_true", help="print one JSON object")
+    run.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: when stderr is a terminal)",
+    )
     return parser
 
 
@@ -60,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             tickets=args.tickets,
             tickets_file=args.tickets_file,
             seeds=args.seeds,
+            progress=sys.stderr.isatty() if args.progress is None else args.progress,
         )
     except CoordlabError as err:
         print(f"coordlab: error: {err}", file=sys.stderr)

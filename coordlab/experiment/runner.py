@@ -11,6 +11,8 @@ import math
 import time
 from collections.abc import Iterable, Iterator, Sequence
 
+from tqdm.auto import tqdm
+
 from coordlab.backends.base import backend_class
 from coordlab.config import Layers
 from coordlab.datasets import load_orders, load_policies
@@ -84,6 +86,7 @@ def run_trials(
     seeds: Iterable[int],
     llm: LLM | None = None,
     keep_trials: bool = False,
+    progress: bool = False,
 ) -> Iterator[dict]:
     """Run every ticket once per seed; yield one row per trial.
 
@@ -95,11 +98,20 @@ def run_trials(
         seeds: one pass over the tickets per seed.
         llm: a model to use instead of the seeded :class:`SimLLM`.
         keep_trials: attach the full :class:`Trial` (steps, prompts) under the key ``trial``.
+        progress: show a ``tqdm.auto`` bar (trials/s and ETA); off by default because its
+            timings would make notebook outputs irreproducible.
 
     """
     profile = get_profile(profile)
     cls = backend_class(backend)
+    seeds = list(seeds)
     session = Session(layers)
+    bar = tqdm(
+        total=len(seeds) * len(tickets),
+        disable=not progress,
+        unit="trial",
+        desc=f"{backend} {layers.label} {profile.name}",
+    )
     try:
         for seed in seeds:
             engine = cls(session.desk_for(profile, seed, tickets, llm))
@@ -110,8 +122,10 @@ def run_trials(
                 row = trial_row(session, backend, layers, profile.name, trial, wall)
                 if keep_trials:
                     row["trial"] = trial
+                bar.update()
                 yield row
     finally:
+        bar.close()
         session.close()
 
 
