@@ -115,7 +115,31 @@ def langgraph_floor(layers: Layers, tickets, repeat: int) -> float:
     return best * 1000
 
 
-FLOORS = {"plain": plain_floor, "langgraph": langgraph_floor}
+def crewai_floor(layers: Layers, tickets, repeat: int) -> float:
+    from coordlab.backends._crewai_env import crewai_home
+    from coordlab.backends._crewai_model import CrewAgentLLM
+    from coordlab.backends.crewai import _floor_flow_class
+
+    session = Session(layers)
+    desk = session.desk_for(get_profile("perfect"), 0, tickets)
+    session.close()
+    llm, messages = CrewAgentLLM(desk.llm), canned_messages()
+    nodes = flow(desk)
+    floor_class = _floor_flow_class()
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        with crewai_home():
+            for _ticket in tickets:
+                floor = floor_class(suppress_flow_events=True)
+                floor._plan = [n in LLM_STEPS for n in nodes]
+                floor._call = lambda: llm.complete(messages, "primary")
+                floor.kickoff()
+        best = min(best, (time.perf_counter() - start) / len(tickets))
+    return best * 1000
+
+
+FLOORS = {"plain": plain_floor, "langgraph": langgraph_floor, "crewai": crewai_floor}
 
 
 def main() -> None:

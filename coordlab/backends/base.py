@@ -21,6 +21,7 @@ from coordlab.types import Ticket
 REGISTRY: dict[str, tuple[str, str | None]] = {
     "plain": ("coordlab.backends.plain:PlainBackend", None),
     "langgraph": ("coordlab.backends.langgraph:LangGraphBackend", "langgraph"),
+    "crewai": ("coordlab.backends.crewai:CrewAIBackend", "crewai"),
 }
 """Backend name -> (``module:Class``, the pip extra it needs)."""
 

@@ -92,15 +92,19 @@ def read_prompt(system: str, user: str) -> PromptView:
     header = HEADER_RE.search(user)
     if header is None:
         raise ValueError("not a coordlab prompt: no '[coordlab] step=...' header")
+    # A framework may wrap the prompt: its instructions can come before the header, and its own
+    # text after an "### End" line, which is not part of the last section.
+    preamble = system + user[: header.start()]
+    body = user[header.end() :].split("\n### End", 1)[0]
     sections = {}
-    for block in re.split(r"^### ", user[header.end() :], flags=re.M)[1:]:
-        name, _, body = block.partition("\n")
-        sections[name.strip()] = body.rstrip("\n")
+    for block in re.split(r"^### ", body, flags=re.M)[1:]:
+        name, _, text = block.partition("\n")
+        sections[name.strip()] = text.rstrip("\n")
     return PromptView(
         step=header.group(1),
         ticket=header.group(2),
         attempt=int(header.group(3)),
-        typed="JSON schema" in system,
-        strict="every claim" in system,
+        typed="JSON schema" in preamble,
+        strict="every claim" in preamble,
         sections=sections,
     )

@@ -12,6 +12,7 @@ Backends wire the steps with their own framework's constructs (a loop, a ``State
 from __future__ import annotations
 
 from coordlab.errors import Rejected, TransientError
+from coordlab.pipeline import steps
 from coordlab.pipeline.context import Desk, Trial
 from coordlab.pipeline.steps import flow
 
@@ -63,3 +64,28 @@ def on_rejected(desk: Desk, trial: Trial, step: str, err: Rejected) -> str:
         return err.blame
     trial.escalation_reason = err.layer
     return ESCALATE
+
+
+def run_step(desk: Desk, trial: Trial, step: str) -> str:
+    """Run ``step`` until it succeeds or gives up (the loop form of the decisions above).
+
+    Returns the next step. Backends without a retry construct of their own use this; a
+    backend with one (LangGraph's ``RetryPolicy``) makes the same calls around it.
+    """
+    while True:
+        try:
+            if step == ESCALATE:
+                steps.escalate(desk, trial, trial.escalation_reason)
+            else:
+                steps.STEP_FUNCTIONS[step](desk, trial)
+        except TransientError as err:
+            if on_transient(desk, trial, step, err):
+                continue
+            if step == ESCALATE:
+                raise
+            trial.escalation_reason = "recovery"
+            return ESCALATE
+        except Rejected as err:
+            return on_rejected(desk, trial, step, err)
+        on_success(trial, step)
+        return next_step(desk, step)
