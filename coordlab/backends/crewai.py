@@ -66,9 +66,6 @@ class TypedFlowState(FlowState):
     reply: str = ""
 
 
-_RESULTS = {"intake": "intake", "lookup": "order", "decide": "decision", "compose": "reply"}
-
-
 class DeskFlow(Flow):
     """The routing. State: ``TypedFlowState`` or a dict, chosen by ``initial_state``."""
 
@@ -84,17 +81,9 @@ class DeskFlow(Flow):
         return flow
 
     def _run(self, step: str) -> None:
-        route = control.run_step(self._desk, self._trial, step)
-        trial = self._trial
-        value = {
-            "intake": trial.intake,
-            "lookup": trial.order,
-            "decide": trial.decision,
-            "compose": trial.reply,
-        }.get(step)
-        self._set("route", route)
-        if step in _RESULTS and value is not None:
-            self._set(_RESULTS[step], value)
+        self._set("route", control.run_step(self._desk, self._trial, step))
+        if result := self._trial.result_of(step):
+            self._set(*result)
 
     def _set(self, key: str, value) -> None:
         if isinstance(self.state, dict):

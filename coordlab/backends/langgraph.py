@@ -119,16 +119,11 @@ class LangGraphBackend(Backend):
         return node
 
     def _results(self, step: str, trial: Trial) -> dict:
-        typed = self.desk.state.typed
-        value = {
-            "intake": trial.intake,
-            "lookup": trial.order,
-            "decide": trial.decision,
-            "compose": trial.reply,
-        }.get(step)
-        key = {"lookup": "order", "decide": "decision", "compose": "reply"}.get(step, step)
-        if value is None or key not in ("intake", "order", "decision", "reply"):
+        result = trial.result_of(step)
+        if result is None:
             return {}
+        key, value = result
+        typed = self.desk.state.typed
         return {key: value if typed or isinstance(value, str) else render_model(value, False)}
 
     def run_trial(self, ticket: Ticket, seed: int) -> Trial:

@@ -90,6 +90,17 @@ class Trial:
         self.cost_usd += TIERS[completion.model].cost(completion.tokens_in, completion.tokens_out)
         self.clock_s += completion.latency_s
 
+    def result_of(self, step: str) -> tuple[str, object] | None:
+        """``(name, value)`` of what ``step`` hands on (intake, order, decision, reply), if any."""
+        name = {
+            "intake": "intake",
+            "lookup": "order",
+            "decide": "decision",
+            "compose": "reply",
+        }.get(step)
+        value = getattr(self, name) if name else None
+        return (name, value) if value is not None else None
+
     def record(self, step: str, ok: bool, **details) -> StepRecord:
         """Append a :class:`StepRecord` for the current attempt of ``step``."""
         rec = StepRecord(step=step, attempt=self.attempts[step], ok=ok, **details)
