@@ -37,6 +37,16 @@ def canned_messages() -> list[Message]:
     return prompts.build("intake", "T0001", 1, {"Email": EMAIL}, typed=False)
 
 
+def best_ms_per_trial(repeat: int, n_trials: int, run_all) -> float:
+    """Best of ``repeat`` timings of ``run_all()``, in ms per trial."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run_all()
+        best = min(best, (time.perf_counter() - start) / n_trials)
+    return best * 1000
+
+
 def time_backend(name: str, layers: Layers, tickets, repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -58,15 +68,14 @@ def plain_floor(layers: Layers, tickets, repeat: int) -> float:
     desk = session.desk_for(get_profile("perfect"), 0, tickets)
     nodes, messages = flow(desk), canned_messages()
     session.close()
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
+
+    def run_all():
         for _ticket in tickets:
             for node in nodes:
                 if node in LLM_STEPS:
                     desk.llm.complete(messages, "primary")
-        best = min(best, (time.perf_counter() - start) / len(tickets))
-    return best * 1000
+
+    return best_ms_per_trial(repeat, len(tickets), run_all)
 
 
 def langgraph_floor(layers: Layers, tickets, repeat: int) -> float:
@@ -106,13 +115,12 @@ def langgraph_floor(layers: Layers, tickets, repeat: int) -> float:
             node, lambda s: s["route"], {n: n for n in nodes} | {"done": END}
         )
     app = graph.compile()
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
+
+    def run_all():
         for _ticket in tickets:
             app.invoke({}, {"recursion_limit": 100})
-        best = min(best, (time.perf_counter() - start) / len(tickets))
-    return best * 1000
+
+    return best_ms_per_trial(repeat, len(tickets), run_all)
 
 
 def crewai_floor(layers: Layers, tickets, repeat: int) -> float:
@@ -126,17 +134,16 @@ def crewai_floor(layers: Layers, tickets, repeat: int) -> float:
     llm, messages = CrewAgentLLM(desk.llm), canned_messages()
     nodes = flow(desk)
     floor_class = _floor_flow_class()
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
+
+    def run_all():
         with crewai_home():
             for _ticket in tickets:
                 floor = floor_class(suppress_flow_events=True)
                 floor._plan = [n in LLM_STEPS for n in nodes]
                 floor._call = lambda: llm.complete(messages, "primary")
                 floor.kickoff()
-        best = min(best, (time.perf_counter() - start) / len(tickets))
-    return best * 1000
+
+    return best_ms_per_trial(repeat, len(tickets), run_all)
 
 
 FLOORS = {"plain": plain_floor, "langgraph": langgraph_floor, "crewai": crewai_floor}
