@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ConfigDict
 
 from coordlab.backends._crewai_env import crewai_home, prepare_environment
+from coordlab.backends._roles import ROLES
 from coordlab.llm.base import Completion, Message
 from coordlab.llm.reading import HEADER_RE
 
@@ -22,28 +23,6 @@ with crewai_home():
     from crewai import Agent, Task
     from crewai.llms.base_llm import BaseLLM
 
-ROLES = {
-    "intake": (
-        "Intake clerk",
-        "Read each customer email and say what is being asked",
-        "You sort the inbox of an online shop's support desk.",
-    ),
-    "decide": (
-        "Case officer",
-        "Decide each ticket exactly as the shop's policies say",
-        "You handle refunds and questions for an online shop.",
-    ),
-    "compose": (
-        "Support writer",
-        "Write the reply the customer will read",
-        "You write clear, friendly replies for an online shop.",
-    ),
-    "verify": (
-        "Reviewer",
-        "Check the desk's work before anything reaches a customer",
-        "You review tickets for an online shop.",
-    ),
-}
 EXPECTED = "The answer in exactly the format the instructions ask for, and nothing else."
 
 

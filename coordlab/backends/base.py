@@ -22,6 +22,7 @@ REGISTRY: dict[str, tuple[str, str | None]] = {
     "plain": ("coordlab.backends.plain:PlainBackend", None),
     "langgraph": ("coordlab.backends.langgraph:LangGraphBackend", "langgraph"),
     "crewai": ("coordlab.backends.crewai:CrewAIBackend", "crewai"),
+    "autogen": ("coordlab.backends.autogen:AutoGenBackend", "autogen"),
 }
 """Backend name -> (``module:Class``, the pip extra it needs)."""
 

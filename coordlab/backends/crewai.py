@@ -28,7 +28,6 @@ from pydantic import ConfigDict, PrivateAttr
 
 from coordlab.backends._crewai_env import crewai_home, prepare_environment
 from coordlab.backends.base import Backend
-from coordlab.errors import TransientError
 from coordlab.pipeline import control
 from coordlab.pipeline.context import Desk, Trial
 from coordlab.types import Decision, Intake, OrderView, Ticket
@@ -173,10 +172,8 @@ class CrewAIBackend(Backend):
         try:
             with crewai_home():
                 DeskFlow.for_trial(self.desk, trial).kickoff()
-        except TransientError as err:
-            trial.crashed = f"{err.kind}: {err}"
-        except Exception as err:  # noqa: BLE001 - bad data flowing on crashes the trial
-            trial.crashed = f"{type(err).__name__}: {err}"
+        except Exception as err:  # noqa: BLE001 - an unhandled error crashes the trial
+            trial.crash(err)
         finally:
             _IN_TRIAL.reset(token)
         return trial

@@ -134,10 +134,8 @@ class LangGraphBackend(Backend):
             config["configurable"] = {"thread_id": trial.key}
         try:
             self.graph.invoke({"trial": trial}, config)
-        except TransientError as err:
-            trial.crashed = f"{err.kind}: {err}"
-        except Exception as err:  # noqa: BLE001 - bad data flowing on crashes the trial
-            trial.crashed = f"{type(err).__name__}: {err}"
+        except Exception as err:  # noqa: BLE001 - an unhandled error crashes the trial
+            trial.crash(err)
         return trial
 
 

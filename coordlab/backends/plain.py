@@ -14,7 +14,6 @@ paired trial) and the floor for speed. The decisions (retry or give up, revise o
 from __future__ import annotations
 
 from coordlab.backends.base import Backend
-from coordlab.errors import TransientError
 from coordlab.pipeline import control, steps
 from coordlab.pipeline.context import Trial
 from coordlab.types import Ticket
@@ -30,10 +29,8 @@ class PlainBackend(Backend):
         trial = Trial(ticket=ticket, seed=seed)
         try:
             self._run(trial)
-        except TransientError as err:
-            trial.crashed = f"{err.kind}: {err}"
-        except Exception as err:  # noqa: BLE001 - bad data flowing on crashes the trial
-            trial.crashed = f"{type(err).__name__}: {err}"
+        except Exception as err:  # noqa: BLE001 - an unhandled error crashes the trial
+            trial.crash(err)
         return trial
 
     def _run(self, trial: Trial) -> None:

@@ -10,6 +10,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from coordlab.llm.base import Message
 from coordlab.pipeline.policy import Passage, Rulebook
 from coordlab.types import OrderView
 
@@ -82,16 +83,32 @@ def _value(text: str):
     return None if text.lower() in ("none", "null", "") else text
 
 
+def read_messages(messages: list[Message]) -> PromptView:
+    """Parse the prompt in a conversation: its last message that carries a request header.
+
+    Earlier messages (a framework's conversation history: previous prompts, answers, other
+    agents' hand-offs) are paid for in tokens but do not change the answer; system messages
+    are read for the format and critic markers.
+
+    Raises:
+        ValueError: if no message has a coordlab request header.
+    """
+    system = "\n".join(m.content for m in messages if m.role == "system")
+    asked = [m.content for m in messages if m.role != "system" and HEADER_RE.search(m.content)]
+    return read_prompt(system, asked[-1] if asked else "")
+
+
 def read_prompt(system: str, user: str) -> PromptView:
-    """Parse the two messages of a coordlab prompt.
+    """Parse the two messages of a coordlab prompt (its last request header counts).
 
     Raises:
         ValueError: if the prompt has no coordlab request header.
 
     """
-    header = HEADER_RE.search(user)
-    if header is None:
+    headers = list(HEADER_RE.finditer(user))
+    if not headers:
         raise ValueError("not a coordlab prompt: no '[coordlab] step=...' header")
+    header = headers[-1]
     # A framework may wrap the prompt: its instructions can come before the header, and its own
     # text after an "### End" line, which is not part of the last section.
     preamble = system + user[: header.start()]

@@ -30,7 +30,7 @@ from coordlab.llm.base import Completion, Message, count_tokens
 from coordlab.llm.faults import FaultInjector
 from coordlab.llm.pricing import RATE_LIMIT_S, TIERS, TIMEOUT_S
 from coordlab.llm.profiles import FaultProfile, get_profile
-from coordlab.llm.reading import PromptView, read_prompt
+from coordlab.llm.reading import PromptView, read_messages
 
 _TEXT_KEYS = {
     "intake": [
@@ -71,9 +71,7 @@ class SimLLM:
         """Answer a coordlab prompt (raises :class:`TransientError` on an injected outage)."""
         if model not in TIERS:
             raise ConfigError(f"unknown model tier '{model}'; known: {', '.join(TIERS)}")
-        system = "\n".join(m.content for m in messages if m.role == "system")
-        user = "\n".join(m.content for m in messages if m.role != "system")
-        view = read_prompt(system, user)
+        view = read_messages(messages)
         tokens_in = sum(count_tokens(m.content) for m in messages)
         if model == "primary" and self.injector.primary_down(view.ticket):
             raise TransientError(

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from coordlab.config import Layers
+from coordlab.errors import TransientError
 from coordlab.layers import Protocol, Recovery, State, Verification
 from coordlab.llm.base import LLM, Completion
 from coordlab.llm.faults import FaultInjector
@@ -100,6 +101,11 @@ class Trial:
         }.get(step)
         value = getattr(self, name) if name else None
         return (name, value) if value is not None else None
+
+    def crash(self, err: Exception) -> None:
+        """Mark the trial crashed by ``err`` (an unhandled error: no layer caught it)."""
+        kind = err.kind if isinstance(err, TransientError) else type(err).__name__
+        self.crashed = f"{kind}: {err}"
 
     def record(self, step: str, ok: bool, **details) -> StepRecord:
         """Append a :class:`StepRecord` for the current attempt of ``step``."""

@@ -6,7 +6,9 @@ Backends wire the steps with their own framework's constructs (a loop, a ``State
 * :func:`next_step`: the step after this one in :func:`~coordlab.pipeline.steps.flow`;
 * :func:`on_transient`: after a transient error, retry (with the virtual backoff, and the
   fallback model after an outage) or give up;
-* :func:`on_rejected`: after a rejected value, re-run the blamed step or escalate.
+* :func:`on_rejected`: after a rejected value, re-run the blamed step or escalate;
+* :func:`attempt` makes one execution of a step and applies them (a graph routes on its answer);
+  :func:`run_step` repeats it in place while a retry is due.
 """
 
 from __future__ import annotations
@@ -66,26 +68,37 @@ def on_rejected(desk: Desk, trial: Trial, step: str, err: Rejected) -> str:
     return ESCALATE
 
 
-def run_step(desk: Desk, trial: Trial, step: str) -> str:
-    """Run ``step`` until it succeeds or gives up (the loop form of the decisions above).
+def attempt(desk: Desk, trial: Trial, step: str) -> str:
+    """Execute ``step`` once and return where to go next.
 
-    Returns the next step. Backends without a retry construct of their own use this; a
-    backend with one (LangGraph's ``RetryPolicy``) makes the same calls around it.
+    The answer is ``step`` itself when a transient error is to be retried (a framework wires
+    that as a retry edge), ``escalate`` when recovery gives up, the blamed step after a
+    rejection, or the next step. Any other error propagates (the trial crashes).
     """
-    while True:
-        try:
-            if step == ESCALATE:
-                steps.escalate(desk, trial, trial.escalation_reason)
-            else:
-                steps.STEP_FUNCTIONS[step](desk, trial)
-        except TransientError as err:
-            if on_transient(desk, trial, step, err):
-                continue
-            if step == ESCALATE:
-                raise
-            trial.escalation_reason = "recovery"
-            return ESCALATE
-        except Rejected as err:
-            return on_rejected(desk, trial, step, err)
-        on_success(trial, step)
-        return next_step(desk, step)
+    try:
+        if step == ESCALATE:
+            steps.escalate(desk, trial, trial.escalation_reason)
+        else:
+            steps.STEP_FUNCTIONS[step](desk, trial)
+    except TransientError as err:
+        if on_transient(desk, trial, step, err):
+            return step
+        if step == ESCALATE:
+            raise
+        trial.escalation_reason = "recovery"
+        return ESCALATE
+    except Rejected as err:
+        return on_rejected(desk, trial, step, err)
+    on_success(trial, step)
+    return next_step(desk, step)
+
+
+def run_step(desk: Desk, trial: Trial, step: str) -> str:
+    """Run ``step`` until it succeeds or gives up (the loop form of :func:`attempt`).
+
+    Returns the next step. Retries happen in place: a step whose run of transient failures is
+    still open (``trial.streaks``) runs again before control leaves it.
+    """
+    while (route := attempt(desk, trial, step)) == step and trial.streaks[step]:
+        pass
+    return route

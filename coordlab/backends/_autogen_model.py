@@ -1,0 +1,179 @@
+"""The simulator behind AutoGen's model interface, and AutoGen agents behind coordlab's.
+
+:class:`SimChatCompletionClient` is an ``autogen_core.models.ChatCompletionClient`` that answers
+with any coordlab :class:`~coordlab.llm.base.LLM` and reports ``RequestUsage``.
+:class:`AssistantLLM` is coordlab's ``LLM`` interface served by one ``AssistantAgent`` per LLM
+step. An assistant keeps AutoGen's conversation memory: it is handed the group-chat messages
+its step received since it last spoke (the task, the other steps' hand-offs) and remembers its
+own earlier prompts and answers in the trial, and all of that is sent to the model on every
+call. That history is what AutoGen costs in tokens; the simulator answers the last prompt only.
+
+The shared steps are synchronous and run in a worker thread (see
+:mod:`coordlab.backends.autogen`); :meth:`AssistantLLM.complete` hands each call back to the
+team's event loop and waits for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from autogen_agentchat.agents import AssistantAgent
+from autogen_agentchat.messages import BaseChatMessage, TextMessage
+from autogen_core import CancellationToken
+from autogen_core.models import (
+    ChatCompletionClient,
+    CreateResult,
+    LLMMessage,
+    ModelFamily,
+    ModelInfo,
+    RequestUsage,
+)
+
+from coordlab.backends._roles import ROLES, persona
+from coordlab.llm.base import Completion, Message, count_tokens
+from coordlab.llm.reading import HEADER_RE
+
+CONTEXT_WINDOW = 128_000
+_ROLES = {"SystemMessage": "system", "AssistantMessage": "assistant"}
+
+
+def _text(content) -> str:
+    return content if isinstance(content, str) else "\n".join(str(part) for part in content)
+
+
+def to_messages(messages: Sequence[LLMMessage]) -> list[Message]:
+    """AutoGen's LLM messages as coordlab messages (roles kept, content as text)."""
+    return [Message(_ROLES.get(type(m).__name__, "user"), _text(m.content)) for m in messages]
+
+
+class SimChatCompletionClient(ChatCompletionClient):
+    """A coordlab LLM (the simulator by default) as an AutoGen model client.
+
+    Args:
+        llm: answers the calls; :attr:`tier` picks its model tier (primary or fallback).
+
+    Example:
+        >>> from coordlab.llm.sim import SimLLM
+        >>> client = SimChatCompletionClient(SimLLM("perfect"))
+        >>> client.model_info["function_calling"]
+        False
+    """
+
+    def __init__(self, llm):
+        self.llm = llm
+        self.tier = "primary"
+        self.last: Completion | None = None
+        self._actual = RequestUsage(prompt_tokens=0, completion_tokens=0)
+        self._total = RequestUsage(prompt_tokens=0, completion_tokens=0)
+
+    async def create(
+        self,
+        messages: Sequence[LLMMessage],
+        *,
+        tools=(),
+        tool_choice="auto",
+        json_output=None,
+        extra_create_args=None,
+        cancellation_token: CancellationToken | None = None,
+    ) -> CreateResult:
+        """Answer with the wrapped LLM (its transient errors propagate, as a provider's would)."""
+        done = self.llm.complete(to_messages(messages), self.tier)
+        self.last = done
+        usage = RequestUsage(prompt_tokens=done.tokens_in, completion_tokens=done.tokens_out)
+        self._actual = usage
+        self._total = RequestUsage(
+            prompt_tokens=self._total.prompt_tokens + done.tokens_in,
+            completion_tokens=self._total.completion_tokens + done.tokens_out,
+        )
+        return CreateResult(finish_reason="stop", content=done.text, usage=usage, cached=False)
+
+    async def create_stream(self, messages: Sequence[LLMMessage], **kwargs):
+        """One chunk: the whole answer."""
+        yield await self.create(messages, **kwargs)
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+    def actual_usage(self) -> RequestUsage:
+        """Usage of the last call."""
+        return self._actual
+
+    def total_usage(self) -> RequestUsage:
+        """Usage since the client was made."""
+        return self._total
+
+    def count_tokens(self, messages: Sequence[LLMMessage], *, tools=()) -> int:
+        """Tokens as the simulator counts them."""
+        return sum(count_tokens(m.content) for m in to_messages(messages))
+
+    def remaining_tokens(self, messages: Sequence[LLMMessage], *, tools=()) -> int:
+        """What is left of a 128k context window."""
+        return CONTEXT_WINDOW - self.count_tokens(messages)
+
+    @property
+    def capabilities(self) -> ModelInfo:
+        """Deprecated alias of :attr:`model_info`."""
+        return self.model_info
+
+    @property
+    def model_info(self) -> ModelInfo:
+        """Text only: no vision, tools or JSON mode (coordlab parses answers itself)."""
+        return ModelInfo(
+            vision=False,
+            function_calling=False,
+            json_output=False,
+            family=ModelFamily.UNKNOWN,
+            structured_output=False,
+        )
+
+
+class AssistantLLM:
+    """coordlab's ``LLM`` interface served by one AutoGen ``AssistantAgent`` per LLM step.
+
+    Args:
+        llm: the model behind every assistant (wrapped in :class:`SimChatCompletionClient`).
+    """
+
+    def __init__(self, llm):
+        self.client = SimChatCompletionClient(llm)
+        self.assistants = {
+            step: AssistantAgent(
+                f"{step}_assistant",
+                model_client=self.client,
+                system_message=persona(step),
+                description=ROLES[step][1],
+            )
+            for step in ROLES
+        }
+        self.heard: dict[str, list[BaseChatMessage]] = {step: [] for step in ROLES}
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def hear(self, step: str, messages: Sequence[BaseChatMessage]) -> None:
+        """Queue the group-chat messages ``step``'s agent received for its assistant."""
+        self.heard[step].extend(messages)
+
+    async def reset(self) -> None:
+        """Forget every assistant's conversation (a new trial)."""
+        for step, assistant in self.assistants.items():
+            await assistant.on_reset(CancellationToken())
+            self.heard[step].clear()
+
+    def complete(self, messages: list[Message], model: str = "primary") -> Completion:
+        """Ask the step's assistant, on the team's event loop, and wait for its answer."""
+        step = HEADER_RE.search(messages[-1].content).group(1)
+        prompt = "\n\n".join(m.content for m in messages) + "\n### End"
+        heard, self.heard[step] = self.heard[step], []
+        asked = [*heard, TextMessage(content=prompt, source="desk")]
+        self.client.tier, self.client.last = model, None
+        call = self.assistants[step].on_messages(asked, CancellationToken())
+        reply = asyncio.run_coroutine_threadsafe(call, self.loop).result().chat_message
+        usage, done = reply.models_usage, self.client.last
+        return Completion(
+            text=reply.to_model_text(),
+            model=done.model,
+            tokens_in=usage.prompt_tokens,
+            tokens_out=usage.completion_tokens,
+            latency_s=done.latency_s,
+            fault=done.fault,
+        )
