@@ -1,6 +1,6 @@
 """Per-trial wall time of each backend against plain and against its framework's floor.
 
-    python benchmarks/overhead.py [--tickets N] [--repeat R]
+    python benchmarks/overhead.py [--tickets N] [--repeat R] [--backends plain,autogen]
 
 The *floor* of a framework is a graph of the same shape (the same nodes and routing, a
 ``RetryPolicy`` where the backend has one) whose LLM nodes call the same fake model through the
@@ -146,13 +146,53 @@ def crewai_floor(layers: Layers, tickets, repeat: int) -> float:
     return best_ms_per_trial(repeat, len(tickets), run_all)
 
 
-FLOORS = {"plain": plain_floor, "langgraph": langgraph_floor, "crewai": crewai_floor}
+def autogen_floor(layers: Layers, tickets, repeat: int) -> float:
+    from autogen_agentchat.messages import TextMessage
+    from autogen_core import CancellationToken
+
+    from coordlab.backends._autogen_model import AssistantLLM
+    from coordlab.backends.autogen import event_loop, floor_team
+
+    session = Session(layers)
+    desk = session.desk_for(get_profile("perfect"), 0, tickets)
+    session.close()
+    models, loop = AssistantLLM(desk.llm), event_loop()
+    prompt = TextMessage(content="\n\n".join(m.content for m in canned_messages()), source="desk")
+    nodes = (*flow(desk), "escalate")
+
+    def asker(step: str):
+        return lambda: models.assistants[step].on_messages([prompt], CancellationToken())
+
+    async def build():
+        return floor_team(nodes, {n: asker(n) for n in nodes if n in LLM_STEPS})
+
+    team = loop.run(build())
+
+    async def one_trial():
+        await team.reset()
+        await models.reset()
+        await team.run(task=TextMessage(content="Ticket", source="customer"))
+
+    def run_all():
+        for _ticket in tickets:
+            loop.run(one_trial())
+
+    return best_ms_per_trial(repeat, len(tickets), run_all)
+
+
+FLOORS = {
+    "plain": plain_floor,
+    "langgraph": langgraph_floor,
+    "crewai": crewai_floor,
+    "autogen": autogen_floor,
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tickets", type=int, default=160)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--backends", default=",".join(available()))
     args = parser.parse_args()
     tickets = load_tickets(limit=args.tickets)
     coordlab.run(layers="all", profile="perfect", tickets=3)  # warm imports and the index
@@ -164,7 +204,7 @@ def main() -> None:
         layers = Layers.parse(spec)
         plain_ms = time_backend("plain", layers, tickets, args.repeat)
         plain_floor_ms = plain_floor(layers, tickets, args.repeat)
-        for name in available():
+        for name in ["plain", *(b for b in args.backends.split(",") if b != "plain")]:
             ms = plain_ms if name == "plain" else time_backend(name, layers, tickets, args.repeat)
             floor = FLOORS[name](layers, tickets, args.repeat) if name in FLOORS else float("nan")
             wiring = (ms - plain_ms) / (floor - plain_floor_ms) if name != "plain" else 1.0

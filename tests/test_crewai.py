@@ -13,9 +13,25 @@ def _run(backend, home, extra=()):
     for key in ("COORDLAB_CREWAI_HOME", "CREWAI_STORAGE_DIR"):
         env.pop(key, None)
     out = subprocess.run(
-        [sys.executable, "-m", "coordlab.cli", "run", "--backend", backend, "--tickets", "8",
-         "--json", "--no-progress", *extra],
-        env=env, capture_output=True, text=True, timeout=600, check=True)
+        [
+            sys.executable,
+            "-m",
+            "coordlab.cli",
+            "run",
+            "--backend",
+            backend,
+            "--tickets",
+            "8",
+            "--json",
+            "--no-progress",
+            *extra,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
     return json.loads(out.stdout), out.stderr
 
 

@@ -59,6 +59,7 @@ class Handoff(BaseModel):
     order: OrderView | None = None
     decision: Decision | None = None
     reply: str | None = None
+    passages: list[str] | None = None
 
 
 HandoffMessage = StructuredMessage[Handoff]
@@ -187,14 +188,16 @@ class AutoGenBackend(Backend):
         super().__init__(replace(desk, llm=self.models, tools=desk.tools))
         self.trial: Trial | None = None
         self.route = ""
+        self.nodes = (*steps.flow(self.desk), control.ESCALATE)
+        self.transcript: list[BaseChatMessage] = []
+        """The last trial's group chat: the task, then every step's hand-off in order."""
         self._loop = event_loop()
         self.max_turns = turn_limit(self.desk)
         self.team = self._loop.run(self._build())
 
     async def _build(self) -> GraphFlow:
-        nodes = (*steps.flow(self.desk), control.ESCALATE)
         return build_team(
-            nodes,
+            self.nodes,
             lambda step: DeskAgent(step, self),
             max_turns=self.max_turns,
             custom_message_types=[HandoffMessage],
@@ -202,20 +205,29 @@ class AutoGenBackend(Backend):
 
     def handoff(self, step: str, route: str) -> BaseChatMessage:
         """The message ``step`` posts: its result (if it has one) and the route."""
-        result = self.trial.result_of(step)
+        result = self._result(step)
         if self.desk.state.typed:
             fields = dict([result]) if result else {}
             return HandoffMessage(content=Handoff(step=step, route=route, **fields), source=step)
         text = "done"
         if result:
             value = result[1]
-            text = value if isinstance(value, str) else render_model(value, False)
+            if isinstance(value, list):
+                text = ", ".join(value)
+            else:
+                text = value if isinstance(value, str) else render_model(value, False)
         return TextMessage(content=f"{step}: {text}\nNext: {route}", source=step)
+
+    def _result(self, step: str) -> tuple[str, object] | None:
+        if step == "retrieve" and self.trial.hits:
+            return "passages", [p.id for p in self.trial.hits]
+        return self.trial.result_of(step)
 
     def run_trial(self, ticket: Ticket, seed: int) -> Trial:
         """Run one ticket through the team."""
         self.trial, self.route = Trial(ticket=ticket, seed=seed), ""
         result = self._loop.run(self._kickoff(ticket))
+        self.transcript = [m for m in result.messages if isinstance(m, BaseChatMessage)]
         if self.route != control.DONE:
             self.trial.crashed = f"GraphFlow stopped: {result.stop_reason}"
         return self.trial
@@ -225,3 +237,41 @@ class AutoGenBackend(Backend):
         await self.models.reset()
         task = TextMessage(content=f"Ticket {ticket.id}\n\n{ticket.email}", source="customer")
         return await self.team.run(task=task)
+
+
+class _FloorAgent(BaseChatAgent):
+    """A node that only calls its model (if any) and names the next node."""
+
+    def __init__(self, name: str, after: str, ask: Callable | None):
+        super().__init__(name, description="floor")
+        self.after, self.ask = after, ask
+
+    @property
+    def produced_message_types(self) -> Sequence[type[BaseChatMessage]]:
+        """Text."""
+        return (TextMessage,)
+
+    async def on_messages(self, messages, cancellation_token) -> Response:
+        """Ask the model, then route on."""
+        if self.ask:
+            await self.ask()
+        return Response(chat_message=TextMessage(content=f"Next: {self.after}", source=self.name))
+
+    async def on_reset(self, cancellation_token) -> None:
+        """Stateless."""
+
+
+def floor_team(nodes: Sequence[str], asks: dict[str, Callable]) -> GraphFlow:
+    """A team of the backend's shape that does none of coordlab's work (for the benchmark).
+
+    The same nodes and route edges; each node walks to the next one in order, and a node in
+    ``asks`` awaits its coroutine function first (an assistant answering a canned prompt).
+    """
+    order = list(nodes[:-1])
+
+    def agent(name: str) -> BaseChatAgent:
+        at = order.index(name) if name in order else len(order)
+        after = order[at + 1] if at + 1 < len(order) else control.DONE
+        return _FloorAgent(name, after, asks.get(name))
+
+    return build_team(nodes, agent, max_turns=4 * len(nodes))
