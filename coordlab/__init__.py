@@ -28,6 +28,7 @@ from coordlab.errors import (  # noqa: E402
 )
 from coordlab.experiment.runner import run_trials, summarize  # noqa: E402
 from coordlab.experiment.stats import pass_hat_k, wilson  # noqa: E402
+from coordlab.experiment.sweep import summaries, sweep  # noqa: E402
 from coordlab.llm.base import LLM, Completion, Message  # noqa: E402
 from coordlab.llm.faults import FAULT_KINDS  # noqa: E402
 from coordlab.llm.profiles import PROFILES, FaultProfile, get_profile  # noqa: E402
@@ -40,6 +41,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Layers",
     "run",
+    "sweep",
+    "summaries",
     "run_trials",
     "summarize",
     "parse_seeds",

@@ -1,6 +1,7 @@
 """The ``coordlab`` command line.
 
 ``coordlab run --backend plain --layers none --profile uniform-97 --seeds 0-9 --json``
+``coordlab sweep --backends plain,langgraph --layers-grid all --seeds 0-2 --out results/grid``
 """
 
 from __future__ import annotations
@@ -23,13 +24,32 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--tickets-file", default=None, help="JSONL in the dataset's format")
     run.add_argument("--seeds", default="0", help="N, A-B or a comma list")
     run.add_argument("--json", action="store_true", help="print one JSON object")
-    run.add_argument(
+    _progress_flag(run)
+    sweep = sub.add_parser("sweep", help="run a grid of configurations into a results store")
+    sweep.add_argument("--backends", default="plain", help="comma list of backends")
+    sweep.add_argument("--layers-grid", default="all", help="all | SPEC;SPEC;...")
+    sweep.add_argument("--profile", "--profiles", dest="profiles", default="uniform-97")
+    sweep.add_argument("--tickets", type=int, default=None, help="first N bundled tickets")
+    sweep.add_argument("--tickets-file", default=None, help="JSONL in the dataset's format")
+    sweep.add_argument("--seeds", default="0", help="N, A-B or a comma list")
+    sweep.add_argument("--out", required=True, help="results directory (Parquet parts)")
+    sweep.add_argument("--executor", default="process", help="serial | process | ray")
+    sweep.add_argument("--workers", type=int, default=None, help="default: CPU count")
+    sweep.add_argument("--address", default=None, help="Ray cluster address")
+    sweep.add_argument("--resume", action="store_true", help="continue the sweep in --out")
+    sweep.add_argument("--chunk", type=int, default=100, help="tickets per unit of work")
+    sweep.add_argument("--json", action="store_true", help="one JSON summary per line")
+    _progress_flag(sweep)
+    return parser
+
+
+def _progress_flag(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
         help="progress bar on stderr (default: when stderr is a terminal)",
     )
-    return parser
 
 
 def _print_table(summary: dict) -> None:
@@ -53,29 +73,75 @@ def _print_table(summary: dict) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit code."""
-    args = _parser().parse_args(argv)
-    try:
-        from coordlab.api import run
+def _print_sweep_line(summary: dict) -> None:
+    lo, hi = summary["ci95"]
+    print(
+        f"{summary['backend']:<10} {summary['layers']:<32} {summary['profile']:<14}"
+        f" {summary['trials']:>6}  success {summary['success_rate']:.3f} ({lo:.3f}-{hi:.3f})"
+        f"  silent {summary['silent_failure_rate']:.3f}  ${summary['cost_usd']:.4f}"
+    )
 
-        summary = run(
-            backend=args.backend,
-            layers=args.layers,
-            profile=args.profile,
-            tickets=args.tickets,
-            tickets_file=args.tickets_file,
-            seeds=args.seeds,
-            progress=sys.stderr.isatty() if args.progress is None else args.progress,
-        )
-    except CoordlabError as err:
-        print(f"coordlab: error: {err}", file=sys.stderr)
-        return 2
+
+def _run(args) -> int:
+    from coordlab.api import run
+
+    summary = run(
+        backend=args.backend,
+        layers=args.layers,
+        profile=args.profile,
+        tickets=args.tickets,
+        tickets_file=args.tickets_file,
+        seeds=args.seeds,
+        progress=_show_progress(args),
+    )
     if args.json:
         print(json.dumps(summary))
     else:
         _print_table(summary)
     return 0
+
+
+def _sweep(args) -> int:
+    from coordlab.experiment.sweep import summaries, sweep
+
+    frame = sweep(
+        backends=args.backends,
+        layers_grid=args.layers_grid,
+        profiles=args.profiles,
+        seeds=args.seeds,
+        tickets=args.tickets,
+        tickets_file=args.tickets_file,
+        out=args.out,
+        executor=args.executor,
+        workers=args.workers,
+        address=args.address,
+        resume=args.resume,
+        chunk=args.chunk,
+        progress=_show_progress(args),
+    )
+    for summary in summaries(frame):
+        if args.json:
+            print(json.dumps(summary))
+        else:
+            _print_sweep_line(summary)
+    return 0
+
+
+def _show_progress(args) -> bool:
+    return sys.stderr.isatty() if args.progress is None else args.progress
+
+
+COMMANDS = {"run": _run, "sweep": _sweep}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except CoordlabError as err:
+        print(f"coordlab: error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

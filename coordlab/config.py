@@ -128,6 +128,7 @@ OFFLINE_ENV = {
     "OTEL_SDK_DISABLED": "true",
     "ANONYMIZED_TELEMETRY": "False",
     "HF_HUB_OFFLINE": "1",
+    "RAY_USAGE_STATS_ENABLED": "0",
 }
 
 

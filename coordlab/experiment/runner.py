@@ -47,11 +47,22 @@ class Session:
         self.desk: Desk | None = None
 
     def desk_for(
-        self, profile: FaultProfile, seed: int, tickets: Sequence[Ticket], llm: LLM | None = None
+        self,
+        profile: FaultProfile,
+        seed: int,
+        tickets: Sequence[Ticket],
+        llm: LLM | None = None,
+        population: Sequence[Ticket] | None = None,
     ) -> Desk:
-        """The desk for one seed (the tool connection is reused across seeds)."""
-        hard = [t.id for t in tickets if "hard" in t.tags]
-        injector = FaultInjector(profile, seed, hard, hard_share=_share(hard, tickets))
+        """The desk for one seed (the tool connection is reused across seeds).
+
+        ``population`` (default: ``tickets``) is the whole ticket set of the experiment: a
+        correlated profile spreads its faults by the share of hard tickets in it, so a chunk of
+        it must see the same rates as the whole.
+        """
+        population = tickets if population is None else population
+        hard = [t.id for t in population if "hard" in t.tags]
+        injector = FaultInjector(profile, seed, hard, hard_share=_share(hard, population))
         self.service.injector = injector
         model = llm or SimLLM(profile, seed, hard)
         if isinstance(model, SimLLM):
@@ -87,6 +98,7 @@ def run_trials(
     llm: LLM | None = None,
     keep_trials: bool = False,
     progress: bool = False,
+    population: Sequence[Ticket] | None = None,
 ) -> Iterator[dict]:
     """Run every ticket once per seed; yield one row per trial.
 
@@ -100,6 +112,7 @@ def run_trials(
         keep_trials: attach the full :class:`Trial` (steps, prompts) under the key ``trial``.
         progress: show a ``tqdm.auto`` bar (trials/s and ETA); off by default because its
             timings would make notebook outputs irreproducible.
+        population: the experiment's whole ticket set when ``tickets`` is a chunk of it.
 
     """
     profile = get_profile(profile)
@@ -114,7 +127,7 @@ def run_trials(
     )
     try:
         for seed in seeds:
-            engine = cls(session.desk_for(profile, seed, tickets, llm))
+            engine = cls(session.desk_for(profile, seed, tickets, llm, population))
             for ticket in tickets:
                 start = time.perf_counter()
                 trial = engine.run_trial(ticket, seed)
@@ -156,6 +169,8 @@ def trial_row(
         "llm_calls": trial.llm_calls,
         "tokens_in": trial.tokens_in,
         "tokens_out": trial.tokens_out,
+        "tokens_in_fallback": trial.fallback_tokens[0],
+        "tokens_out_fallback": trial.fallback_tokens[1],
         "cost_usd": round(trial.cost_usd, 8),
         "latency_s": round(trial.clock_s, 4),
         "revisions": trial.revisions,

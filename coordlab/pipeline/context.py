@@ -63,6 +63,7 @@ class Trial:
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float = 0.0
+    fallback_tokens: list[int] = field(default_factory=lambda: [0, 0])
     revisions: int = 0
     streaks: Counter = field(default_factory=Counter)
     escalation_reason: str = ""
@@ -89,6 +90,9 @@ class Trial:
         self.tokens_in += completion.tokens_in
         self.tokens_out += completion.tokens_out
         self.cost_usd += TIERS[completion.model].cost(completion.tokens_in, completion.tokens_out)
+        if completion.model == "fallback":
+            self.fallback_tokens[0] += completion.tokens_in
+            self.fallback_tokens[1] += completion.tokens_out
         self.clock_s += completion.latency_s
 
     def result_of(self, step: str) -> tuple[str, object] | None:

@@ -1,0 +1,110 @@
+"""Where a sweep's units run: in this process, in a local process pool, or on Ray.
+
+Every executor runs the same function on the same units (:func:`run_unit`), and a trial's
+faults are keyed by (seed, ticket, step, attempt), never by call order, so the rows do not depend
+on the executor, on the chunking or on the order units finish in.
+
+* ``serial``: one unit after another, here;
+* ``process`` (default): a ``concurrent.futures`` pool of ``workers`` processes (default: the CPU
+  count), started with ``spawn`` so no thread of the parent (a notebook's, AutoGen's loop) is
+  forked; a worker keeps its imports, so a framework's import cost is paid once per worker and
+  its set-up once per unit;
+* ``ray``: one Ray task per unit, on a local Ray instance (``ray.init(num_cpus=workers)``) or on
+  a cluster (``address``); needs the ``ray`` extra.
+
+Each yields the rows of a unit as soon as it finishes, in completion order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+from coordlab.config import Layers
+from coordlab.errors import ConfigError, MissingExtraError
+from coordlab.experiment.grid import Unit
+from coordlab.experiment.runner import run_trials
+from coordlab.types import Ticket
+
+EXECUTORS = ("serial", "process", "ray")
+
+
+def run_unit(unit: Unit, population: Sequence[Ticket]) -> list[dict]:
+    """Run one unit and return its rows."""
+    config = unit.config
+    return list(
+        run_trials(
+            config.backend,
+            Layers.parse(config.layers),
+            config.profile,
+            unit.tickets,
+            [unit.seed],
+            population=population,
+        )
+    )
+
+
+def execute(
+    units: Sequence[Unit],
+    population: Sequence[Ticket],
+    executor: str = "process",
+    workers: int | None = None,
+    address: str | None = None,
+) -> Iterator[list[dict]]:
+    """Run ``units`` on ``executor``; yield each unit's rows as it finishes."""
+    if executor not in EXECUTORS:
+        raise ConfigError(f"unknown executor '{executor}'; choose {', '.join(EXECUTORS)}")
+    workers = workers or os.cpu_count() or 1
+    if executor == "serial" or not units:
+        return (run_unit(unit, population) for unit in units)
+    if executor == "process":
+        return _in_processes(units, population, workers)
+    return _on_ray(units, population, workers, address)
+
+
+def _in_processes(units, population, workers: int) -> Iterator[list[dict]]:
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(units)), mp_context=context) as pool:
+        pending = {pool.submit(run_unit, unit, population) for unit in units}
+        try:
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    yield future.result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def _on_ray(units, population, workers: int, address: str | None) -> Iterator[list[dict]]:
+    try:
+        import ray
+    except ImportError:
+        raise MissingExtraError('--executor ray needs Ray: pip install "coordlab[ray]"') from None
+    started = not ray.is_initialized()
+    if started:
+        _init_ray(ray, workers, address)
+    try:
+        remote = ray.remote(run_unit)
+        shared = ray.put(list(population))
+        pending = [remote.remote(unit, shared) for unit in units]
+        while pending:
+            finished, pending = ray.wait(pending, num_returns=1)
+            yield ray.get(finished[0])
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _init_ray(ray, workers: int, address: str | None) -> None:
+    options = dict(include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    try:
+        if address:
+            ray.init(address=address, **options)
+        else:
+            ray.init(num_cpus=workers, **options)
+    except (ConnectionError, RuntimeError, ValueError) as err:
+        where = address or "a local instance"
+        raise ConfigError(f"cannot start or reach Ray at {where}: {err}") from None
