@@ -2,6 +2,7 @@
 
 ``coordlab run --backend plain --layers none --profile uniform-97 --seeds 0-9 --json``
 ``coordlab sweep --backends plain,langgraph --layers-grid all --seeds 0-2 --out results/grid``
+``coordlab report results/grid --out report.html``
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--chunk", type=int, default=100, help="tickets per unit of work")
     sweep.add_argument("--json", action="store_true", help="one JSON summary per line")
     _progress_flag(sweep)
+    report = sub.add_parser("report", help="write an HTML report of a sweep's results")
+    report.add_argument("results", help="a results directory (or .parquet / .csv file)")
+    report.add_argument("--out", default="report.html")
     return parser
 
 
@@ -131,7 +135,14 @@ def _show_progress(args) -> bool:
     return sys.stderr.isatty() if args.progress is None else args.progress
 
 
-COMMANDS = {"run": _run, "sweep": _sweep}
+def _report(args) -> int:
+    from coordlab.viz.report import write_report
+
+    print(write_report(args.results, args.out))
+    return 0
+
+
+COMMANDS = {"run": _run, "sweep": _sweep, "report": _report}
 
 
 def main(argv: list[str] | None = None) -> int:
