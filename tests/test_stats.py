@@ -11,6 +11,7 @@ import coordlab
 from coordlab.experiment.cost import cost_table, frontier, marginal_cost, reprice
 from coordlab.experiment.stats import (
     compare,
+    fisher_exact_p,
     layer_effects,
     mcnemar_exact,
     paired_bootstrap,
@@ -111,3 +112,15 @@ def test_cost_table_frontier_and_marginal_cost(grid):
     assert gain["points"] > 0 and gain["usd_per_point"] > 0
     lossy = pd.DataFrame({"usd_per_trial": [1.0, 2.0], "success_rate": [0.9, 0.9], "nines": 1.0})
     assert marginal_cost(lossy, 0, 1)["usd_per_point"] is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 30), st.integers(1, 30), st.data())
+def test_fisher_exact_matches_the_hypergeometric_definition(n1, n2, data):
+    s1, s2 = data.draw(st.integers(0, n1)), data.draw(st.integers(0, n2))
+    k, total = s1 + s2, n1 + n2
+    support = range(max(0, k - n2), min(n1, k) + 1)
+    probs = {x: math.comb(k, x) * math.comb(total - k, n1 - x) / math.comb(total, n1)
+             for x in support}  # fmt: skip
+    by_definition = sum(p for p in probs.values() if p <= probs[s1] * (1 + 1e-7))
+    assert math.isclose(fisher_exact_p(s1, n1, s2, n2), min(1.0, by_definition), rel_tol=1e-6)

@@ -100,6 +100,30 @@ def two_proportion_p(s1: int, n1: int, s2: int, n2: int) -> float:
     return math.erfc(z / math.sqrt(2))
 
 
+def fisher_exact_p(s1: int, n1: int, s2: int, n2: int) -> float:
+    """Two-sided Fisher exact p-value for two independent proportions (unpaired, exact).
+
+    Sums the hypergeometric probabilities of every table with the same margins that is no more
+    likely than the observed one.
+
+    Example:
+        >>> round(fisher_exact_p(80, 100, 95, 100), 4)
+        0.0022
+    """
+    total, successes = n1 + n2, s1 + s2
+    xs = np.arange(max(0, successes - n2), min(n1, successes) + 1)
+    lgamma = np.vectorize(math.lgamma)
+    log_pmf = (
+        lgamma(successes + 1) - lgamma(xs + 1) - lgamma(successes - xs + 1)
+        + lgamma(total - successes + 1) - lgamma(n1 - xs + 1)
+        - lgamma(total - successes - n1 + xs + 1)
+        - (lgamma(total + 1) - lgamma(n1 + 1) - lgamma(n2 + 1))
+    )  # fmt: skip
+    pmf = np.exp(log_pmf)
+    observed = pmf[s1 - xs[0]]
+    return float(min(1.0, pmf[pmf <= observed * (1 + 1e-7)].sum()))
+
+
 def paired_outcomes(frame, a: Mapping, b: Mapping, metric: str = "success"):
     """The two configurations' trials matched on ``(seed, ticket_id)``: two 0/1 arrays.
 
