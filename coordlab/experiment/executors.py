@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import socket
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -46,6 +47,35 @@ def run_unit(unit: Unit, population: Sequence[Ticket]) -> list[dict]:
     )
 
 
+def check(executor: str, address: str | None = None) -> None:
+    """Fail early, before anything is written, on an executor that cannot run.
+
+    Raises:
+        ConfigError: an unknown executor, or a Ray address nothing answers on (Ray itself
+            would retry forever).
+        MissingExtraError: ``ray`` without Ray installed.
+    """
+    if executor not in EXECUTORS:
+        raise ConfigError(f"unknown executor '{executor}'; choose {', '.join(EXECUTORS)}")
+    if executor != "ray":
+        return
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        raise MissingExtraError('--executor ray needs Ray: pip install "coordlab[ray]"') from None
+    if address and address not in ("auto", "local"):
+        _probe(address)
+
+
+def _probe(address: str, timeout_s: float = 3.0) -> None:
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout_s):
+            pass
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"cannot reach Ray at {address}: {err}") from None
+
+
 def execute(
     units: Sequence[Unit],
     population: Sequence[Ticket],
@@ -54,8 +84,7 @@ def execute(
     address: str | None = None,
 ) -> Iterator[list[dict]]:
     """Run ``units`` on ``executor``; yield each unit's rows as it finishes."""
-    if executor not in EXECUTORS:
-        raise ConfigError(f"unknown executor '{executor}'; choose {', '.join(EXECUTORS)}")
+    check(executor, address)
     workers = workers or os.cpu_count() or 1
     if executor == "serial" or not units:
         return (run_unit(unit, population) for unit in units)
@@ -79,10 +108,8 @@ def _in_processes(units, population, workers: int) -> Iterator[list[dict]]:
 
 
 def _on_ray(units, population, workers: int, address: str | None) -> Iterator[list[dict]]:
-    try:
-        import ray
-    except ImportError:
-        raise MissingExtraError('--executor ray needs Ray: pip install "coordlab[ray]"') from None
+    import ray
+
     started = not ray.is_initialized()
     if started:
         _init_ray(ray, workers, address)

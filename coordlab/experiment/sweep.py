@@ -18,7 +18,8 @@ from tqdm.auto import tqdm
 from coordlab.api import parse_seeds, select_tickets
 from coordlab.backends.base import backend_class
 from coordlab.config import Layers
-from coordlab.experiment.executors import execute
+from coordlab.errors import ConfigError
+from coordlab.experiment.executors import check, execute
 from coordlab.experiment.grid import KEY, configs, layer_settings, names, plan
 from coordlab.experiment.runner import summarize
 from coordlab.experiment.store import ResultStore
@@ -64,6 +65,9 @@ def sweep(
     grid = configs(names(backends, "backends"), layer_settings(layers_grid), names(profiles, "p"))
     for backend in {c.backend for c in grid}:
         backend_class(backend)  # a missing extra fails here, before anything is written
+    check(executor, address)
+    if chunk < 1:
+        raise ConfigError("--chunk must be at least 1")
     population = select_tickets(tickets, tickets_file)
     seed_list = parse_seeds(seeds)
     manifest = {
