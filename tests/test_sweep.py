@@ -75,13 +75,21 @@ def test_process_pool_gives_the_serial_rows_and_chunking_does_not_matter(tmp_pat
     assert frame.drop(columns=TIMING).equals(reference)
 
 
-def test_ray_gives_the_serial_rows(tmp_path):
+def test_ray_gives_the_serial_rows_and_leaves_home_alone(tmp_path):
     if not os.environ.get("COORDLAB_REQUIRE_ALL_BACKENDS"):
         pytest.importorskip("ray")  # CI installs the ray extra and must not skip this
-    args = dict(backends="plain", layers_grid="none;all", profiles="outage", tickets=30)
-    serial = coordlab.sweep(**args, seeds="0-1", executor="serial")
-    ray_rows = coordlab.sweep(**args, seeds="0-1", executor="ray", workers=2, chunk=10)
+    home, out = tmp_path / "home", tmp_path / "ray"
+    home.mkdir()
+    serial = coordlab.sweep("plain", "none;all", "outage", seeds="0-1", tickets=30,
+                            executor="serial")  # fmt: skip
+    env = dict(os.environ, HOME=str(home))
+    done = _cli("sweep", "--layers-grid", "none;all", "--profile", "outage", "--seeds", "0-1",
+                "--tickets", "30", "--chunk", "10", "--executor", "ray", "--workers", "2",
+                "--out", str(out), "--no-progress", env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    ray_rows = ResultStore(out).read()
     assert ray_rows.drop(columns=TIMING).equals(serial.drop(columns=TIMING))
+    assert list(home.rglob("*")) == []
 
 
 def test_json_prints_one_summary_per_configuration(tmp_path):

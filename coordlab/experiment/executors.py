@@ -9,8 +9,10 @@ on the executor, on the chunking or on the order units finish in.
   count), started with ``spawn`` so no thread of the parent (a notebook's, AutoGen's loop) is
   forked; a worker keeps its imports, so a framework's import cost is paid once per worker and
   its set-up once per unit;
-* ``ray``: one Ray task per unit, on a local Ray instance (``ray.init(num_cpus=workers)``) or on
-  a cluster (``address``); needs the ``ray`` extra.
+* ``ray``: one Ray task per unit, on a local Ray instance (``ray.init(num_cpus=workers)``, with
+  a per-process auth token so nothing is written under ``$HOME``) or on a cluster
+  (``address``, checked to answer first: Ray would retry an unreachable one forever); needs the
+  ``ray`` extra.
 
 Each yields the rows of a unit as soon as it finishes, in completion order.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import secrets
 import socket
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -65,6 +68,17 @@ def check(executor: str, address: str | None = None) -> None:
         raise MissingExtraError('--executor ray needs Ray: pip install "coordlab[ray]"') from None
     if address and address not in ("auto", "local"):
         _probe(address)
+
+
+def _session_token() -> None:
+    """Give a local Ray instance a token for this process only.
+
+    A new local Ray cluster uses token authentication and, without a token, writes one to
+    ``~/.ray/auth_token``; coordlab keeps out of ``$HOME`` and hands Ray one in the environment
+    instead (inherited by its workers), unless the user configured Ray's authentication.
+    """
+    if not any(k in os.environ for k in ("RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH", "RAY_AUTH_MODE")):
+        os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(32)
 
 
 def _probe(address: str, timeout_s: float = 3.0) -> None:
@@ -131,6 +145,7 @@ def _init_ray(ray, workers: int, address: str | None) -> None:
         if address:
             ray.init(address=address, **options)
         else:
+            _session_token()
             ray.init(num_cpus=workers, **options)
     except (ConnectionError, RuntimeError, ValueError) as err:
         where = address or "a local instance"
