@@ -121,6 +121,17 @@ def layer_grid() -> list[Layers]:
     ]
 
 
+def label_order(label: str) -> tuple[int, str]:
+    """Sort key for layer labels: ``none`` first, then by how many layers are on, ``all`` last.
+
+    Example:
+        >>> sorted(["all", "state,recovery", "none", "recovery"], key=label_order)
+        ['none', 'recovery', 'state,recovery', 'all']
+    """
+    on = {"none": 0, "all": len(LAYER_NAMES)}.get(label, label.count(",") + 1)
+    return on, label
+
+
 OFFLINE_ENV = {
     "CREWAI_DISABLE_TELEMETRY": "true",
     "CREWAI_DISABLE_VERSION_CHECK": "true",

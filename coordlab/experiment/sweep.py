@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from coordlab.api import parse_seeds, select_tickets
 from coordlab.backends.base import backend_class
-from coordlab.config import Layers
+from coordlab.config import Layers, label_order
 from coordlab.errors import ConfigError
 from coordlab.experiment.executors import check, execute
 from coordlab.experiment.grid import KEY, configs, layer_settings, names, plan
@@ -87,6 +87,10 @@ def sweep(
 
 
 def summaries(frame: pd.DataFrame) -> list[dict]:
-    """The JSON summary (as ``coordlab run --json``) of every configuration in ``frame``."""
-    config = list(KEY[:3])
-    return [summarize(group.to_dict("records")) for _, group in frame.groupby(config, sort=True)]
+    """The JSON summary (as ``coordlab run --json``) of every configuration in ``frame``.
+
+    Ordered by backend, then layer setting (``none`` first, ``all`` last), then profile.
+    """
+    groups = frame.groupby(list(KEY[:3]), sort=False)
+    ordered = sorted(groups.groups, key=lambda k: (k[0], label_order(k[1]), k[2]))
+    return [summarize(groups.get_group(key).to_dict("records")) for key in ordered]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from coordlab.config import label_order
+
 OUTCOME_COLOURS = {
     "success": "#2a9d8f",
     "escalated": "#e9c46a",
@@ -47,12 +49,6 @@ def outcome_bars(summaries: Sequence[dict], ax=None, predicted: float | None = N
     return ax
 
 
-def setting_order(label: str) -> tuple[int, str]:
-    """Sort key for layer labels: ``none`` first, then by how many layers are on, ``all`` last."""
-    on = {"none": 0, "all": 4}.get(label, label.count(",") + 1)
-    return on, label
-
-
 def _axes(ax, size=(8, 3.6)):
     import matplotlib.pyplot as plt
 
@@ -68,7 +64,7 @@ def reliability_by_layers(summaries: Sequence[dict], ax=None):
         The Axes.
     """
     ax = _axes(ax)
-    settings = sorted({s["layers"] for s in summaries}, key=setting_order)
+    settings = sorted({s["layers"] for s in summaries}, key=label_order)
     series = list(dict.fromkeys((s["backend"], s["profile"]) for s in summaries))
     width = 0.8 / max(len(series), 1)
     for i, key in enumerate(series):
@@ -133,7 +129,7 @@ def framework_comparison(summaries: Sequence[dict], ax=None):
     """
     ax = _axes(ax)
     backends = list(dict.fromkeys(s["backend"] for s in summaries))
-    settings = sorted({s["layers"] for s in summaries}, key=setting_order)
+    settings = sorted({s["layers"] for s in summaries}, key=label_order)
     width = 0.8 / len(backends)
     for i, backend in enumerate(backends):
         mine = {s["layers"]: s["success_rate"] for s in summaries if s["backend"] == backend}
