@@ -47,6 +47,14 @@ def best_ms_per_trial(repeat: int, n_trials: int, run_all) -> float:
     return best * 1000
 
 
+def floor_desk(layers: Layers, tickets):
+    """A desk for a floor: only its layer flags and its model are used (tools are closed)."""
+    session = Session(layers)
+    desk = session.desk_for(get_profile("perfect"), 0, tickets)
+    session.close()
+    return desk
+
+
 def time_backend(name: str, layers: Layers, tickets, repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -64,10 +72,8 @@ def time_backend(name: str, layers: Layers, tickets, repeat: int) -> float:
 
 
 def plain_floor(layers: Layers, tickets, repeat: int) -> float:
-    session = Session(layers)
-    desk = session.desk_for(get_profile("perfect"), 0, tickets)
+    desk = floor_desk(layers, tickets)
     nodes, messages = flow(desk), canned_messages()
-    session.close()
 
     def run_all():
         for _ticket in tickets:
@@ -86,9 +92,7 @@ def langgraph_floor(layers: Layers, tickets, repeat: int) -> float:
 
     from coordlab.backends._langchain_model import ChatModelLLM, SimChatModel
 
-    session = Session(layers)
-    desk = session.desk_for(get_profile("perfect"), 0, tickets)
-    session.close()
+    desk = floor_desk(layers, tickets)
     llm, messages = ChatModelLLM(SimChatModel(llm=desk.llm)), canned_messages()
     nodes = (*flow(desk), "escalate")
 
@@ -128,9 +132,7 @@ def crewai_floor(layers: Layers, tickets, repeat: int) -> float:
     from coordlab.backends._crewai_model import CrewAgentLLM
     from coordlab.backends.crewai import _floor_flow_class
 
-    session = Session(layers)
-    desk = session.desk_for(get_profile("perfect"), 0, tickets)
-    session.close()
+    desk = floor_desk(layers, tickets)
     llm, messages = CrewAgentLLM(desk.llm), canned_messages()
     nodes = flow(desk)
     floor_class = _floor_flow_class()
@@ -153,9 +155,7 @@ def autogen_floor(layers: Layers, tickets, repeat: int) -> float:
     from coordlab.backends._autogen_model import AssistantLLM
     from coordlab.backends.autogen import event_loop, floor_team
 
-    session = Session(layers)
-    desk = session.desk_for(get_profile("perfect"), 0, tickets)
-    session.close()
+    desk = floor_desk(layers, tickets)
     models, loop = AssistantLLM(desk.llm), event_loop()
     prompt = TextMessage(content="\n\n".join(m.content for m in canned_messages()), source="desk")
     nodes = (*flow(desk), "escalate")
