@@ -1,10 +1,23 @@
 """``coordlab report``: one self-contained HTML page for a sweep's results.
 
-The page holds the summary table (success with its Wilson interval, outcome rates, predicted vs
-measured, cost and nines per configuration), the effect of each layer with the others held
-fixed, and four plots embedded as PNG data: reliability by layer setting with intervals, the
-cost vs reliability frontier, per-step accuracy vs end to end, and the framework comparison.
-It needs matplotlib (the ``notebooks`` or ``dev`` extra) and nothing on the network.
+The page says when it was generated and by which commands (an equivalent ``coordlab sweep``
+rebuilt from the results' manifest, and the ``coordlab report`` call), then holds:
+
+- a glossary of the terms the tables use;
+- the summary table, one row per configuration: success with its ``[lo, hi]`` Wilson
+  interval, silent failure, escalated, crashed, predicted, coordination gap, $/trial,
+  $/success and nines. Rates have three decimals and dollars five; a column that is the same
+  on every row (backend, profile, trials) is said once above the table instead; no cell wraps;
+- each layer's effect (on − off, the other layers held fixed) on success, silent failure,
+  escalation and crash, each with a paired bootstrap 95% interval, and what can be concluded
+  (see :mod:`coordlab.viz.report_parts` for the method and when the page warns);
+- the plots, each with a caption saying what it shows and how to read it: success by layer
+  setting with its prediction, the cost frontier, predicted vs measured, and (with several
+  backends) the frameworks side by side.
+
+Layer settings are written short: one letter per layer that is on (``S+P+R``), see
+:mod:`coordlab.viz.labels`. It needs matplotlib (the ``notebooks`` or ``dev`` extra) and nothing
+on the network.
 """
 
 from __future__ import annotations
@@ -12,23 +25,40 @@ from __future__ import annotations
 import base64
 import html
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
+from coordlab.config import Layers
 from coordlab.errors import ConfigError, MissingExtraError
-from coordlab.experiment.cost import cost_table
+from coordlab.experiment.cost import nines
 from coordlab.experiment.grid import KEY
-from coordlab.experiment.stats import layer_effects
 from coordlab.experiment.store import ResultStore
 from coordlab.experiment.sweep import summaries
+from coordlab.viz import labels as fmt
+from coordlab.viz import report_parts as parts
 
 STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
-table { border-collapse: collapse; font-size: 12px; margin: 1em 0; }
-th, td { border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: right; }
-th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }
-img { max-width: 100%; } h2 { margin-top: 1.6em; } .note { color: #666; font-size: 13px; }
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222;
+       padding: 0 1em; line-height: 1.4; }
+table { border-collapse: collapse; font-size: 12px; margin: 0.6em 0; }
+th, td { border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: right;
+         white-space: nowrap; }
+th { background: #f4f4f4; } .text, .say { text-align: left; }
+td.say { white-space: normal; min-width: 12em; }
+.ci { white-space: nowrap; font-variant-numeric: tabular-nums; }
+td { font-variant-numeric: tabular-nums; }
+.good { color: #1b7f5b; } .bad { color: #b23a1e; } .unclear { color: #999; }
+pre.cmd { background: #f6f8fa; border: 1px solid #ddd; padding: 0.6em 0.8em; font-size: 12px;
+          white-space: pre-wrap; word-break: break-all; }
+.note { color: #555; font-size: 13px; } .consts { font-size: 14px; }
+.warn { background: #fff4e5; border-left: 4px solid #e9a23b; padding: 0.5em 0.8em;
+        font-size: 13px; }
+dl.glossary { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px;
+              font-size: 13px; } dl.glossary dt { font-weight: 600; } dl.glossary dd { margin: 0; }
+figure { margin: 1.5em 0; } img { max-width: 100%; }
+figcaption { color: #444; font-size: 13px; max-width: 900px; } h2 { margin-top: 1.6em; }
 """
 
 
@@ -54,34 +84,34 @@ def load_results(path: str | Path) -> pd.DataFrame:
 
 
 def summary_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per configuration: the run summary's rates plus cost and nines."""
-    costs = cost_table(frame)
+    """One row per configuration (none to all layers): the summary's rates, cost and nines.
+
+    Dollars are the summary's total over its trials and successes (not rounded first).
+    """
     rows = []
     for s in summaries(frame):
-        cost = costs.loc[(s["backend"], s["layers"], s["profile"])]
+        successes = s["success_rate"] * s["trials"]
         rows.append(
             {
-                "backend": s["backend"],
-                "layers": s["layers"],
-                "profile": s["profile"],
-                "trials": s["trials"],
+                **{key: s[key] for key in ("backend", "layers", "profile", "trials")},
                 "success": s["success_rate"],
-                "95% CI": f"{s['ci95'][0]:.3f}-{s['ci95'][1]:.3f}",
-                "silent": s["silent_failure_rate"],
+                "ci_low": s["ci95"][0],
+                "ci_high": s["ci95"][1],
+                "silent failure": s["silent_failure_rate"],
                 "escalated": s["escalation_rate"],
                 "crashed": s["crash_rate"],
                 "predicted": s["predicted_e2e"],
                 "gap": s["coordination_gap"],
-                "$/trial": cost["usd_per_trial"],
-                "$/success": cost["usd_per_success"],
-                "nines": cost["nines"],
+                "$/trial": s["cost_usd"] / s["trials"],
+                "$/success": s["cost_usd"] / successes if successes else None,
+                "nines": nines(s["success_rate"], s["trials"]),
             }
         )
     return pd.DataFrame(rows)
 
 
 def write_report(results: str | Path, out: str | Path) -> Path:
-    """Write the HTML report for ``results`` to ``out`` and return its path."""
+    """Write the HTML report for ``results`` to ``out``; return its absolute path."""
     frame = load_results(results)
     try:
         import matplotlib
@@ -91,68 +121,148 @@ def write_report(results: str | Path, out: str | Path) -> Path:
     except ImportError:
         hint = 'pip install "coordlab[notebooks]"'
         raise MissingExtraError(f"coordlab report needs matplotlib: {hint}") from None
-    from coordlab.viz import plots
+    from coordlab.viz.captions import figures
 
-    sums = summaries(frame)
-    figures = {
-        "Reliability by layer setting (95% Wilson intervals)": plots.reliability_by_layers(sums),
-        "Cost vs reliability (the frontier joined)": plots.cost_frontier(cost_table(frame)),
-        "Per-step accuracy product vs measured end to end": plots.predicted_vs_measured(sums),
-    }
-    if frame["backend"].nunique() > 1:
-        figures["Frameworks side by side"] = plots.framework_comparison(sums)
-    images = {title: _png(ax.figure) for title, ax in figures.items()}
+    out = Path(out).resolve()
+    images = [(title, _png(ax.figure), caption) for title, ax, caption in figures(frame)]
     plt.close("all")
-    page = _page(frame, summary_table(frame), _effects(frame), images)
-    out = Path(out)
+    command = parts.sweep_command(parts.read_manifest(results), frame, str(results))
+    page = _page(frame, command, f"coordlab report {results} --out {out}", images)
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(out)
     return out
 
 
-def _effects(frame: pd.DataFrame) -> pd.DataFrame:
-    effects = layer_effects(frame)
-    if effects.empty:
-        return effects
-    grouped = effects.groupby(["backend", "profile", "layer"])
-    return grouped.agg(
-        contexts=("effect", "size"),
-        mean_effect=("effect", "mean"),
-        min_effect=("effect", "min"),
-        max_effect=("effect", "max"),
-        max_mcnemar_p=("mcnemar_p", "max"),
-    ).reset_index()
-
-
 def _png(figure) -> str:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110)
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
     return base64.b64encode(buffer.getvalue()).decode()
 
 
-def _page(frame, table, effects, images) -> str:
-    configs = frame.groupby(list(KEY[:3])).ngroups
-    backends = ", ".join(sorted(frame["backend"].unique()))
-    intro = (
-        f"{len(frame):,} trials: {configs} configurations, {frame['seed'].nunique()} seeds, "
-        f"{frame['ticket_id'].nunique()} tickets; backends {backends}."
-    )
-    parts = [
-        "<!doctype html><html><head><meta charset='utf-8'><title>coordlab report</title>",
-        f"<style>{STYLE}</style></head><body><h1>coordlab report</h1>",
-        f"<p>{html.escape(intro)}</p><h2>Summary</h2>",
-        table.to_html(index=False, float_format=lambda x: f"{x:.4g}"),
+def _page(frame, command, report_call, images) -> str:
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    sweep_call, source = command
+    from coordlab import __version__
+
+    body = [
+        "<h1>coordlab report</h1>",
+        f"<p class='note'>Generated {stamp} by coordlab {__version__}.</p>",
+        "<h2>How these results were made</h2>",
+        f"<pre class='cmd'>$ {html.escape(sweep_call)}\n$ {html.escape(report_call)}</pre>",
+        f"<p class='note'>The sweep command is {html.escape(source)}.</p>",
+        f"<p>{html.escape(_intro(frame))}</p>",
+        "<h2>Glossary</h2>",
+        _glossary(),
+        *_summary(summary_table(frame)),
+        *_effects(frame),
+        "<h2>Plots</h2>",
+        *(_figure(*image) for image in images),
     ]
-    if not effects.empty:
-        parts += [
-            "<h2>Effect of each layer, the others held fixed</h2>",
-            "<p class='note'>Paired differences in success (on − off) over every setting of "
-            "the other layers in the grid; McNemar exact p-values.</p>",
-            effects.to_html(index=False, float_format=lambda x: f"{x:.4g}"),
-        ]
-    for title, data in images.items():
-        parts.append(f"<h2>{html.escape(title)}</h2><img alt='{html.escape(title)}' "
-                     f"src='data:image/png;base64,{data}'>")  # fmt: skip
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    head = f"<meta charset='utf-8'><title>coordlab report</title><style>{STYLE}</style>"
+    return f"<!doctype html><html><head>{head}</head><body>\n" + "\n".join(body) + "</body></html>"
+
+
+def _intro(frame: pd.DataFrame) -> str:
+    configs = frame.groupby(list(KEY[:3])).ngroups
+    return (
+        f"{len(frame):,} trials: {configs} configurations × {frame['ticket_id'].nunique()} "
+        f"tickets × {_plural(frame['seed'].nunique(), 'seed')}."
+    )
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'s' * (count != 1)}"
+
+
+def _glossary() -> str:
+    items = "".join(
+        f"<dt>{html.escape(term)}</dt><dd>{html.escape(text)}</dd>"
+        for term, text in parts.GLOSSARY.items()
+    )
+    return f"<dl class='glossary'>{items}</dl>"
+
+
+def _constants(table: pd.DataFrame, columns) -> tuple[list[str], str]:
+    """The columns that vary, and one line naming the values of those that do not."""
+    same = [c for c in columns if table[c].nunique() == 1]
+    said = " · ".join(f"<b>{c}</b> {html.escape(str(table[c].iloc[0]))}" for c in same)
+    return [c for c in columns if c not in same], f"<p class='consts'>Every row: {said}.</p>"
+
+
+RATE_COLUMNS = ("success", "silent failure", "escalated", "crashed", "predicted", "gap")
+
+
+def _summary(table: pd.DataFrame) -> list[str]:
+    keep, said = _constants(table, ["backend", "profile", "trials"])
+    texts = [k for k in keep if k != "trials"] + ["layers"]
+    header = texts + ["trials"] * ("trials" in keep) + ["success", "95% interval"]
+    header += [*RATE_COLUMNS[1:], "$/trial", "$/success", "nines"]
+    rows = []
+    for r in table.to_dict("records"):
+        cells = [html.escape(str(r[k])) for k in texts[:-1]]
+        cells.append(f"<span title='{r['layers']}'>{fmt.short_label(r['layers'])}</span>")
+        cells += [f"{r['trials']:,}"] * ("trials" in keep)
+        cells += [f"<b>{fmt.rate(r['success'])}</b>", fmt.interval(r["ci_low"], r["ci_high"])]
+        cells += [fmt.rate(r[c]) for c in RATE_COLUMNS[1:]]
+        cells += [fmt.usd(r["$/trial"]), fmt.usd(r["$/success"]), f"{r['nines']:.2f}"]
+        rows.append(cells)
+    classes = ["text"] * len(texts) + [""] * (len(header) - len(texts))
+    classes[header.index("95% interval")] = "ci"
+    key = (
+        "<p class='note'>One row per configuration, from no layer to all four. Layers: one "
+        f"letter per layer that is on: {html.escape(fmt.LAYER_KEY)} (hover for the full "
+        "name). Rates are shares of trials; see the glossary above.</p>"
+    )
+    return ["<h2>Summary</h2>", said, key, parts.table(header, rows, classes)]
+
+
+def _effect_cell(value, good: int) -> str:
+    diff, lo, hi, _ = value
+    clear = lo > 0 or hi < 0
+    tone = "unclear" if not clear else ("good" if good * diff > 0 else "bad" if good else "")
+    return f"<span class='ci {tone}'>{fmt.delta(diff)} {fmt.interval(lo, hi)}</span>"
+
+
+def _effects(frame: pd.DataFrame) -> list[str]:
+    rows = parts.effect_rows(frame)
+    if not rows:
+        return []
+    table = pd.DataFrame(rows)
+    keep, said = _constants(table, ["backend", "profile"])
+    header = [*keep, "layer", "contexts", "paired trials"]
+    header += [f"Δ {name}" for _, name, _ in parts.METRICS] + ["what the intervals say"]
+    body = []
+    for r in rows:
+        spec = f"{r['layer']}:{r['mode']}"
+        layer = f"{Layers.parse(spec).label} ({fmt.short_label(spec)})"
+        cells = [html.escape(str(r[k])) for k in keep] + [html.escape(layer)]
+        cells += [str(r["contexts"]), f"{r['pairs']:,}"]
+        cells += [_effect_cell(r[m], good) for m, _, good in parts.METRICS]
+        body.append([*cells, html.escape(parts.verdict(r))])
+    classes = ["text"] * (len(keep) + 1) + ["", ""] + ["ci"] * len(parts.METRICS) + ["say"]
+    return [
+        "<h2>What each layer does: on − off, the other layers held fixed</h2>",
+        *_warning(min(r["pairs"] for r in rows)),
+        said,
+        parts.table(header, body, classes),
+        f"<p class='note'>{html.escape(parts.EFFECTS_NOTE)}</p>",
+    ]
+
+
+def _warning(pairs: int) -> list[str]:
+    if pairs >= parts.MIN_PAIRS:
+        return []
+    return [
+        f"<p class='warn'>⚠ Only {pairs:,} paired trials per comparison (fewer than "
+        f"{parts.MIN_PAIRS}): the intervals are wide, and a rate of 0 on this many trials "
+        "does not rule out failures of a few percent. Read these effects as indicative; "
+        "run more tickets or seeds before concluding.</p>"
+    ]
+
+
+def _figure(title: str, data: str, caption: str) -> str:
+    return (
+        f"<figure><img alt='{html.escape(title)}' src='data:image/png;base64,{data}'>"
+        f"<figcaption><b>{html.escape(title)}.</b> {html.escape(caption)}</figcaption></figure>"
+    )
