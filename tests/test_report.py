@@ -1,3 +1,5 @@
+import html
+import json
 import re
 import subprocess
 import sys
@@ -6,6 +8,12 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
+from coordlab.experiment.stats import layer_effects  # noqa: E402
+from coordlab.viz import report, report_parts  # noqa: E402
+
+GRID = "none;state;recovery;state,recovery;all"
+INTERVAL = r"\[−?\d\.\d{3}, −?\d\.\d{3}\]"
+
 
 def _cli(*args):
     return subprocess.run(
@@ -13,19 +21,106 @@ def _cli(*args):
     )
 
 
-def test_report_is_one_self_contained_page(tmp_path):
-    results, page = tmp_path / "grid", tmp_path / "report.html"
-    sweep = _cli("sweep", "--backends", "plain,langgraph", "--layers-grid", "none;state;all",
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    """A 2-backend sweep of 12 tickets and its report, both through the CLI."""
+    tmp = tmp_path_factory.mktemp("report")
+    results, page = tmp / "grid", tmp / "report.html"
+    sweep = _cli("sweep", "--backends", "plain,langgraph", "--layers-grid", GRID,
                  "--tickets", "12", "--out", str(results), "--executor", "serial")  # fmt: skip
     assert sweep.returncode == 0, sweep.stderr
     done = _cli("report", str(results), "--out", str(page))
     assert done.returncode == 0, done.stderr
-    text = page.read_text()
+    return results, page, done.stdout, page.read_text()
+
+
+def test_report_is_one_self_contained_page(made):
+    *_, text = made
     assert text.count("data:image/png;base64,") == 4  # 4 plots, frameworks included
+    assert text.count("<figcaption>") == 4 and "How to read it" in text
     assert not re.search(r"(src|href)=['\"]https?:", text)  # nothing loaded from the network
-    for config in ("none", "state", "all"):
-        assert f"<td>{config}</td>" in text
-    assert "Effect of each layer" in text and "<td>state</td>" in text
+
+
+def test_report_prints_the_path_it_wrote(made):
+    _, page, stdout, _ = made
+    assert stdout.strip() == str(page.resolve())
+
+
+def test_report_says_how_and_when_it_was_made(made):
+    results, page, _, text = made
+    text = html.unescape(text)
+    sweep = (f"coordlab sweep --backends plain,langgraph --layers-grid '{GRID}' --profiles "
+             f"uniform-97 --tickets 12 --seeds 0 --out {results}")  # fmt: skip
+    assert sweep in text
+    assert f"coordlab report {results} --out {page.resolve()}" in text
+    assert re.search(r"Generated \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", text)
+
+
+def test_summary_intervals_never_wrap_and_numbers_are_fixed(made):
+    *_, text = made
+    assert re.search(r"\.ci \{ white-space: nowrap", text)
+    intervals = re.findall(INTERVAL, text)
+    in_ci = re.findall(rf"class='ci[^']*'>[^<]*?{INTERVAL}", text)
+    assert len(intervals) == len(in_ci) >= 10 + 2 * 4  # 10 configurations, 2 x 4 effects
+    summary = text[text.index("<h2>Summary</h2>") : text.index("<h2>What each layer")]
+    cells = re.findall(r"<td class=''>(?:<b>)?([^<]*)", summary)
+    assert cells and all(re.fullmatch(r"−?\d\.\d{2,3}|\$\d\.\d{5}|—", c) for c in cells)
+
+
+def test_constant_columns_are_said_once(made):
+    *_, text = made
+    summary = text[text.index("<h2>Summary</h2>") : text.index("<h2>What each layer")]
+    assert "Every row: <b>profile</b> uniform-97 · <b>trials</b> 12." in summary
+    header = re.findall(r"<th class='[^']*'>([^<]*)</th>", summary)
+    assert "profile" not in header and "trials" not in header and "backend" in header
+    assert "uniform-97</td>" not in summary
+
+
+def test_glossary_names_every_term(made):
+    *_, text = made
+    for term in ("success", "silent failure", "escalated", "crashed", "predicted",
+                 "coordination gap", "nines", "$/trial, $/success"):  # fmt: skip
+        assert f"<dt>{term}</dt>" in text
+
+
+def test_effects_table_has_every_outcome_with_intervals_and_a_warning(made):
+    *_, text = made
+    effects = text[text.index("<h2>What each layer") : text.index("<h2>Plots</h2>")]
+    for heading in ("Δ success", "Δ silent failure", "Δ escalated", "Δ crashed"):
+        assert f">{heading}</th>" in effects
+    assert "state (S)" in effects and "recovery (R)" in effects
+    assert "fewer than 100" in effects and "class='warn'" in effects  # 12 pairs only
+
+
+def test_effects_agree_with_layer_effects(made):
+    results, *_ = made
+    frame = report.load_results(results)
+    rows = report_parts.effect_rows(frame)
+    for metric in ("success", "silent_failure", "escalated"):
+        reference = layer_effects(frame, metric).groupby(["backend", "layer"])["effect"].mean()
+        for row in rows:
+            diff, lo, hi, pairs = row[metric]
+            assert diff == pytest.approx(reference[(row["backend"], row["layer"])])
+            assert lo <= diff <= hi and pairs == 12
+
+
+def test_warning_threshold():
+    assert report._warning(report_parts.MIN_PAIRS) == []
+    assert "fewer than" in report._warning(report_parts.MIN_PAIRS - 1)[0]
+
+
+def test_report_reads_the_old_manifest_name_and_plain_files(made, tmp_path):
+    results, *_ = made
+    frame = report.load_results(results)
+    manifest = json.loads((results / "_sweep.json").read_text()) if (
+        results / "_sweep.json"
+    ).exists() else json.loads((results / "sweep.json").read_text())  # fmt: skip
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "sweep.json").write_text(json.dumps(manifest))
+    assert report_parts.read_manifest(old) == manifest
+    command, source = report_parts.sweep_command(None, frame, "trials.csv")
+    assert "--tickets 12 --seeds 0" in command and "no manifest" in source
 
 
 def test_report_on_missing_results_is_one_clear_error(tmp_path):
