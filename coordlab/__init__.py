@@ -26,15 +26,19 @@ from coordlab.errors import (  # noqa: E402
     Rejected,
     TransientError,
 )
+from coordlab.experiment.cache import ResultCache  # noqa: E402
+from coordlab.experiment.cost import cost_table, frontier, marginal_cost, reprice  # noqa: E402
 from coordlab.experiment.runner import run_trials, summarize  # noqa: E402
-from coordlab.experiment.stats import pass_hat_k, wilson  # noqa: E402
+from coordlab.experiment.stats import compare, layer_effects, pass_hat_k, wilson  # noqa: E402
 from coordlab.experiment.sweep import summaries, sweep  # noqa: E402
 from coordlab.llm.base import LLM, Completion, Message  # noqa: E402
 from coordlab.llm.faults import FAULT_KINDS  # noqa: E402
+from coordlab.llm.pricing import TIERS, ModelTier  # noqa: E402
 from coordlab.llm.profiles import PROFILES, FaultProfile, get_profile  # noqa: E402
 from coordlab.llm.sim import SimLLM  # noqa: E402
 from coordlab.viz.plots import outcome_bars  # noqa: E402
 from coordlab.viz.tables import outcome_table, trial_steps  # noqa: E402
+from coordlab.viz.widgets import layer_panel  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -51,6 +55,16 @@ __all__ = [
     "load_policies",
     "pass_hat_k",
     "wilson",
+    "compare",
+    "layer_effects",
+    "ResultCache",
+    "cost_table",
+    "frontier",
+    "marginal_cost",
+    "reprice",
+    "TIERS",
+    "ModelTier",
+    "layer_panel",
     "SimLLM",
     "LLM",
     "Message",

@@ -15,6 +15,7 @@ from pathlib import Path
 from coordlab.config import Layers
 from coordlab.datasets import load_tickets
 from coordlab.errors import ConfigError
+from coordlab.experiment.cache import ResultCache
 from coordlab.experiment.runner import run_trials, summarize
 from coordlab.llm.base import LLM
 from coordlab.llm.profiles import FaultProfile, get_profile
@@ -60,6 +61,7 @@ def run(
     llm: LLM | None = None,
     return_rows: bool = False,
     progress: bool = False,
+    cache: str | Path | ResultCache | None = None,
 ):
     """Run every selected ticket once per seed and return the JSON summary (DESIGN §10).
 
@@ -73,13 +75,23 @@ def run(
         llm: a model to use instead of the seeded :class:`SimLLM`.
         return_rows: also return the per-trial rows, as ``(summary, rows)``.
         progress: show a progress bar with trials/s and ETA.
+        cache: a results cache directory (or :class:`ResultCache`): trials run before under
+            the same key are read back instead of run (the simulated LLM only).
 
+    Raises:
+        ConfigError: a bad layer spec, profile, seed range or ticket count, or ``cache``
+            together with ``llm``.
     """
     layer_cfg = Layers.parse(layers)
     prof = get_profile(profile)
     chosen = select_tickets(tickets, tickets_file)
-    rows = list(
-        run_trials(backend, layer_cfg, prof, chosen, parse_seeds(seeds), llm, progress=progress)
-    )
+    seed_list = parse_seeds(seeds)
+    if cache is not None:
+        if llm is not None:
+            raise ConfigError("the results cache holds simulated-LLM trials only; drop llm=")
+        store = cache if isinstance(cache, ResultCache) else ResultCache(cache)
+        rows = store.rows(backend, layer_cfg, prof, chosen, seed_list, progress=progress)
+    else:
+        rows = list(run_trials(backend, layer_cfg, prof, chosen, seed_list, llm, progress=progress))
     summary = summarize(rows)
     return (summary, rows) if return_rows else summary

@@ -25,6 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--tickets-file", default=None, help="JSONL in the dataset's format")
     run.add_argument("--seeds", default="0", help="N, A-B or a comma list")
     run.add_argument("--json", action="store_true", help="print one JSON object")
+    run.add_argument("--cache", default=None, help="results cache directory (reused trials)")
     _progress_flag(run)
     sweep = sub.add_parser("sweep", help="run a grid of configurations into a results store")
     sweep.add_argument("--backends", default="plain", help="comma list of backends")
@@ -97,6 +98,7 @@ def _run(args) -> int:
         tickets_file=args.tickets_file,
         seeds=args.seeds,
         progress=_show_progress(args),
+        cache=args.cache,
     )
     if args.json:
         print(json.dumps(summary))

@@ -5,6 +5,7 @@ import math
 import pytest
 from helpers import cached_rows, outcomes
 
+import coordlab
 from coordlab.config import layer_grid
 from coordlab.experiment.runner import summarize
 from coordlab.llm.profiles import SEED_002
@@ -77,4 +78,20 @@ def test_correlated_profile_keeps_marginals_but_breaks_the_product():
     summary = summarize(cached_rows("none", "correlated-97", None, SEEDS[:5]))
     for step in ("intake", "decide", "compose"):
         assert abs(summary["per_step_accuracy"][step] - 0.97) <= 0.015, step
-    assert summary["success_rate"] > summary["predicted_e2e"] + 0.01
+    # faults pile up on the hard tickets, so fewer tickets fail than the product rule says,
+    # by more than the interval of 1,600 trials
+    assert summary["ci95"][0] > summary["predicted_e2e"]
+
+
+@pytest.mark.parametrize("name, p", [("uniform-90", 0.9), ("uniform-99.5", 0.995)])
+def test_uniform_family_measures_p_to_the_sixth(name, p):
+    summary = summarize(cached_rows("none", name, None, SEEDS[:3]))
+    lo, hi = summary["ci95"]
+    assert lo <= p**6 <= hi
+    assert coordlab.get_profile(name).reliability["verify"] == 0.97
+
+
+@pytest.mark.parametrize("name", ["uniform-0", "uniform-101", "uniform-x", "triangular-97"])
+def test_bad_family_names_are_one_clear_error(name):
+    with pytest.raises(coordlab.ConfigError, match="profile"):
+        coordlab.get_profile(name)

@@ -124,3 +124,10 @@ def test_fisher_exact_matches_the_hypergeometric_definition(n1, n2, data):
              for x in support}  # fmt: skip
     by_definition = sum(p for p in probs.values() if p <= probs[s1] * (1 + 1e-7))
     assert math.isclose(fisher_exact_p(s1, n1, s2, n2), min(1.0, by_definition), rel_tol=1e-6)
+
+
+def test_reprice_at_the_frontier_tier_scales_the_primary_tokens(grid):
+    frontier_cost = reprice(grid, primary="frontier")["cost_usd"]
+    primary_only = grid["tokens_in_fallback"].eq(0) & grid["tokens_in"].gt(0)
+    ratio = frontier_cost[primary_only] / reprice(grid)["cost_usd"][primary_only]
+    assert ratio.round(9).eq(5.0).all()

@@ -32,10 +32,19 @@ from coordlab.llm.pricing import TIERS, ModelTier
 CONFIG = list(KEY[:3])
 
 
-def reprice(frame: pd.DataFrame, tiers: Mapping[str, ModelTier] | None = None) -> pd.DataFrame:
-    """``frame`` with ``cost_usd`` recomputed from its tokens under ``tiers`` (a copy)."""
+def reprice(
+    frame: pd.DataFrame, tiers: Mapping[str, ModelTier] | None = None, primary: str = "primary"
+) -> pd.DataFrame:
+    """``frame`` with ``cost_usd`` recomputed from its tokens under ``tiers`` (a copy).
+
+    Args:
+        frame: trial rows (a sweep's DataFrame, or ``pd.DataFrame(rows)``).
+        tiers: the price table (default :data:`coordlab.llm.pricing.TIERS`).
+        primary: the tier that answered as the primary model, e.g. ``"frontier"`` to price a
+            run as if a bigger model had answered the same prompts.
+    """
     tiers = tiers or TIERS
-    primary, fallback = tiers["primary"], tiers["fallback"]
+    primary, fallback = tiers[primary], tiers["fallback"]
     fin, fout = frame["tokens_in_fallback"], frame["tokens_out_fallback"]
     out = frame.copy()
     out["cost_usd"] = (

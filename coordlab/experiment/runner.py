@@ -62,7 +62,7 @@ class Session:
         """
         population = tickets if population is None else population
         hard = [t.id for t in population if "hard" in t.tags]
-        injector = FaultInjector(profile, seed, hard, hard_share=_share(hard, population))
+        injector = FaultInjector(profile, seed, hard, hard_share=hard_share(population))
         self.service.injector = injector
         model = llm or SimLLM(profile, seed, hard)
         if isinstance(model, SimLLM):
@@ -85,8 +85,10 @@ class Session:
             self.desk.close()
 
 
-def _share(hard: list[str], tickets: Sequence[Ticket]) -> float:
-    return min(0.9, max(0.01, len(hard) / max(1, len(tickets))))
+def hard_share(tickets: Sequence[Ticket]) -> float:
+    """The share of ``hard`` tickets in a population (clipped to [0.01, 0.9])."""
+    hard = sum("hard" in t.tags for t in tickets)
+    return min(0.9, max(0.01, hard / max(1, len(tickets))))
 
 
 def run_trials(

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 
 
 def wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
@@ -29,11 +30,19 @@ def wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def pass_hat_k(rows: Iterable[Mapping], k: int) -> float:
+def pass_hat_k(rows: Iterable[Mapping] | pd.DataFrame, k: int) -> float:
     """τ-bench's pass^k: per ticket C(c, k) / C(n, k) over its n trials (c successes), averaged.
+
+    Args:
+        rows: trial rows (dicts with ``ticket_id`` and ``outcome``), or the DataFrame that
+            :func:`coordlab.sweep` returns. Pass one configuration's trials: the rows of
+            several configurations would be pooled per ticket.
+        k: how many trials of the same ticket must all succeed.
 
     Tickets with fewer than ``k`` trials are left out.
     """
+    if isinstance(rows, pd.DataFrame):
+        rows = rows[["ticket_id", "outcome"]].to_dict("records")
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
         tally = counts[row["ticket_id"]]

@@ -7,8 +7,9 @@ the units in flight and never corrupts what is stored. Trials are keyed by
 and reading drops any duplicate key, so a row is neither lost nor counted twice. Nothing is
 held in memory while a sweep runs: parts go to disk as units finish.
 
-``pandas.read_parquet(directory)`` reads a store too; :meth:`ResultStore.read` also drops
-duplicates and sorts by the key.
+``pandas.read_parquet(directory)`` reads a store too (the manifest, ``_sweep.json``, starts
+with an underscore so that readers of a Parquet dataset skip it, and every part is written with
+one schema); :meth:`ResultStore.read` also drops duplicates and sorts by the key.
 
 Example:
     >>> import tempfile
@@ -32,12 +33,14 @@ import pyarrow.parquet as pq
 
 from coordlab.errors import ConfigError
 from coordlab.experiment.grid import KEY
+from coordlab.experiment.schema import rows_table
 
-MANIFEST = "sweep.json"
+MANIFEST = "_sweep.json"
+"""The last sweep's spec; Parquet dataset readers skip names that start with ``_``."""
 
 
 class ResultStore:
-    """A directory of Parquet parts plus a ``sweep.json`` manifest (the last sweep's spec)."""
+    """A directory of Parquet parts plus a ``_sweep.json`` manifest (the last sweep's spec)."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -82,7 +85,7 @@ class ResultStore:
             return
         name = f"part-{len(self.parts()):06d}-{uuid.uuid4().hex[:8]}.parquet"
         sink = pa.BufferOutputStream()
-        pq.write_table(pa.Table.from_pylist(rows), sink)
+        pq.write_table(rows_table(rows), sink)
         self._write_atomic(name, sink.getvalue().to_pybytes())
 
     def read(self) -> pd.DataFrame:

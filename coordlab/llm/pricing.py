@@ -37,8 +37,13 @@ class ModelTier:
 TIERS: dict[str, ModelTier] = {
     "primary": ModelTier("primary", 3.00, 15.00, 0.45, 0.0002, 0.020),
     "fallback": ModelTier("fallback", 0.15, 0.60, 0.25, 0.0001, 0.008),
+    "frontier": ModelTier("frontier", 15.00, 75.00, 0.90, 0.0004, 0.040),
 }
-"""Editable price and latency table; ``primary`` is the main model, ``fallback`` the spare."""
+"""Editable price and latency table; ``primary`` is the main model, ``fallback`` the spare.
+
+``frontier`` prices "a bigger model" at 5× the primary's prices (and twice its latency): the
+runs use ``primary``; :func:`coordlab.reprice` with ``primary="frontier"`` prices a run as if
+the frontier model had answered the same prompts."""
 
 TOOL_LATENCY_S = {"retrieve": 0.03, "lookup": 0.05, "deliver": 0.12}
 """Virtual seconds of the non-LLM steps."""

@@ -1,0 +1,138 @@
+"""A results cache on disk: a configuration computed before costs nothing the second time.
+
+A cached row is keyed by everything that decides it: the backend, the layer setting, the fault
+profile (its whole definition, not just its name), the seed, the ticket (its id and content),
+the share of hard tickets in the population (a correlated profile spreads faults by it), the
+dataset's orders and policies, the price and latency table, and the coordlab version. Rows live
+in one append-only :class:`~coordlab.experiment.store.ResultStore` per digest of the
+non-per-trial parts of that key, under ``<cache>/<digest>/``; each row also carries its
+ticket's content digest, and a row whose ticket changed is recomputed.
+
+Only the simulated LLM is cached: a real model's answers are not a function of the key.
+
+Example:
+    >>> import tempfile
+    >>> from coordlab.backends.base import backend_class
+from coordlab.config import Layers
+    >>> from coordlab.datasets import load_tickets
+    >>> cache = ResultCache(tempfile.mkdtemp())
+    >>> first = cache.rows("plain", Layers.none(), "perfect", load_tickets(limit=3), [0])
+    >>> again = cache.rows("plain", Layers.none(), "perfect", load_tickets(limit=3), [0])
+    >>> [r["outcome"] for r in again] == [r["outcome"] for r in first], cache.hits
+    (True, 3)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from functools import cache
+from pathlib import Path
+
+from coordlab.backends.base import backend_class
+from coordlab.config import Layers
+from coordlab.datasets import load_orders, load_policies
+from coordlab.experiment.runner import hard_share, run_trials
+from coordlab.experiment.store import ResultStore
+from coordlab.llm.pricing import TIERS
+from coordlab.llm.profiles import FaultProfile, get_profile
+from coordlab.types import Ticket
+
+TICKET_DIGEST = "ticket_digest"
+"""The column that holds a cached row's ticket content digest (dropped from what is returned)."""
+
+
+def _digest(*parts: object) -> str:
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+
+
+@cache
+def dataset_digest() -> str:
+    """A digest of the bundled orders and policies (the tickets are keyed one by one)."""
+    orders = [o.model_dump() for o in load_orders()]
+    return _digest(orders, [p.model_dump() for p in load_policies()])
+
+
+def ticket_digest(ticket: Ticket) -> str:
+    """A digest of one ticket's content (email, tags, ground truth)."""
+    return _digest(ticket.model_dump())
+
+
+class ResultCache:
+    """Rows of trials already run, on disk, shared by every process that points at ``path``.
+
+    Args:
+        path: the cache directory (created on first write).
+
+    Attributes:
+        hits: rows served from the cache so far; ``misses``: rows computed.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.hits = 0
+        self.misses = 0
+
+    def store_for(self, profile: FaultProfile, population: Sequence[Ticket]) -> ResultStore:
+        """The store that holds rows of ``profile`` for tickets drawn from ``population``."""
+        import coordlab
+
+        key = {
+            "coordlab": coordlab.__version__,
+            "dataset": dataset_digest(),
+            "profile": profile.model_dump(),
+            "hard_share": round(hard_share(population), 6),
+            "tiers": {name: asdict(tier) for name, tier in TIERS.items()},
+        }
+        return ResultStore.create(self.path / _digest(key), key, resume=True)
+
+    def rows(
+        self,
+        backend: str,
+        layers: Layers,
+        profile: str | FaultProfile,
+        tickets: Sequence[Ticket],
+        seeds: Sequence[int],
+        progress: bool = False,
+    ) -> list[dict]:
+        """One row per (seed, ticket), in that order: from the cache, or run and stored."""
+        profile = get_profile(profile)
+        backend_class(backend)  # an unknown backend or a missing extra fails before any read
+        store = self.store_for(profile, tickets)
+        stored = self._stored(store, backend, layers, profile)
+        digests = {t.id: ticket_digest(t) for t in tickets}
+        missing = {
+            seed: [t for t in tickets if stored.get((seed, t.id), {}).get(TICKET_DIGEST)
+                   != digests[t.id]]
+            for seed in seeds
+        }  # fmt: skip
+        for seed, todo in missing.items():
+            if todo:
+                fresh = list(
+                    run_trials(backend, layers, profile, todo, [seed], progress=progress,
+                               population=tickets)
+                )  # fmt: skip
+                for row in fresh:
+                    row[TICKET_DIGEST] = digests[row["ticket_id"]]
+                    stored[(seed, row["ticket_id"])] = row
+                store.append(fresh)
+                self.misses += len(fresh)
+        self.hits += len(seeds) * len(tickets) - sum(map(len, missing.values()))
+        return [_public(stored[(seed, t.id)]) for seed in seeds for t in tickets]
+
+    @staticmethod
+    def _stored(store: ResultStore, backend: str, layers: Layers, profile: FaultProfile) -> dict:
+        frame = store.read()
+        if frame.empty:
+            return {}
+        mine = frame[(frame["backend"] == backend) & (frame["layers"] == layers.label)]
+        mine = mine[mine["profile"] == profile.name]
+        mine = mine.astype(object).where(mine.notna(), None)  # NaN read back -> None, as run
+        return {(r["seed"], r["ticket_id"]): r for r in mine.to_dict("records")}
+
+
+def _public(row: dict) -> dict:
+    return {key: value for key, value in row.items() if key != TICKET_DIGEST}

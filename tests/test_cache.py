@@ -1,0 +1,80 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+import coordlab
+from coordlab import Layers, ResultCache, load_tickets
+from coordlab.llm.pricing import TIERS, ModelTier
+
+SPEC, PROFILE = "state,recovery", "correlated-97"
+
+
+def _without_wall(rows):
+    return [{k: v for k, v in r.items() if k != "wall_s"} for r in rows]
+
+
+@pytest.fixture
+def cache(tmp_path):
+    return ResultCache(tmp_path / "cache")
+
+
+def test_a_cached_row_equals_a_recomputed_one(cache):
+    tickets = load_tickets(limit=40)
+    first = cache.rows("plain", Layers.parse(SPEC), PROFILE, tickets, [0, 1])
+    again = cache.rows("plain", Layers.parse(SPEC), PROFILE, tickets, [0, 1])
+    fresh = coordlab.run(layers=SPEC, profile=PROFILE, tickets=40, seeds="0-1", return_rows=True)
+    assert (cache.misses, cache.hits) == (80, 80)
+    assert _without_wall(again) == _without_wall(first) == _without_wall(fresh[1])
+    assert [(k, type(v)) for k, v in again[0].items()] == [
+        (k, type(v)) for k, v in fresh[1][0].items()
+    ]
+
+
+def test_only_the_missing_trials_run(cache):
+    cache.rows("plain", Layers.none(), PROFILE, load_tickets(limit=10), [0])
+    rows = cache.rows("plain", Layers.none(), PROFILE, load_tickets(limit=10), [0, 1])
+    assert (cache.misses, cache.hits) == (20, 10)
+    assert [(r["seed"], r["ticket_id"]) for r in rows][:2] == [(0, "T0001"), (0, "T0002")]
+
+
+def test_everything_that_decides_a_row_is_in_the_key(cache, monkeypatch):
+    tickets = load_tickets(limit=8)
+    before = cache.rows("plain", Layers.none(), "uniform-97", tickets, [0])
+    cache.rows("plain", Layers.none(), "uniform-90", tickets, [0])  # another profile
+    cache.rows("plain", Layers(), "uniform-97", tickets, [0])  # another layer setting
+    cache.rows("plain", Layers.none(), "uniform-97", tickets, [1])  # another seed
+    edited = [tickets[0].model_copy(update={"email": tickets[0].email + " Thanks again."})]
+    cache.rows("plain", Layers.none(), "uniform-97", edited, [0])  # the ticket's content
+    monkeypatch.setitem(TIERS, "primary", ModelTier("primary", 1.0, 5.0, 0.45, 0.0002, 0.02))
+    repriced = cache.rows("plain", Layers.none(), "uniform-97", tickets[:1], [0])  # the prices
+    assert cache.hits == 0 and cache.misses == 8 * 4 + 1 + 1
+    assert repriced[0]["cost_usd"] < before[0]["cost_usd"]
+
+
+def test_the_share_of_hard_tickets_is_in_the_key(cache):
+    tickets = load_tickets()
+    hard = [t for t in tickets if "hard" in t.tags][:2]
+    easy = [t for t in tickets if "hard" not in t.tags][:6]
+    profile = coordlab.get_profile("correlated-97")
+    assert cache.store_for(profile, easy + hard).path != cache.store_for(profile, easy).path
+    assert cache.store_for(profile, easy[:3]).path == cache.store_for(profile, easy).path
+
+
+def test_cli_cache_gives_the_same_summary(tmp_path):
+    args = [sys.executable, "-m", "coordlab.cli", "run", "--layers", "none", "--tickets", "15",
+            "--json", "--cache", str(tmp_path / "c")]  # fmt: skip
+    first, second = (subprocess.run(args, capture_output=True, text=True) for _ in range(2))
+    assert first.returncode == second.returncode == 0, first.stderr
+    a, b = json.loads(first.stdout), json.loads(second.stdout)
+    assert {k: v for k, v in a.items() if k != "wall_s"} == {
+        k: v for k, v in b.items() if k != "wall_s"
+    }
+    assert any((tmp_path / "c").rglob("part-*.parquet"))
+
+
+def test_cache_with_a_custom_model_is_refused(tmp_path):
+    llm = coordlab.SimLLM(coordlab.get_profile("perfect"), seed=0)
+    with pytest.raises(coordlab.ConfigError, match="cache"):
+        coordlab.run(tickets=1, llm=llm, cache=tmp_path)
