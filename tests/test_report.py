@@ -88,7 +88,7 @@ def test_effects_table_has_every_outcome_with_intervals_and_a_warning(made):
     effects = text[text.index("<h2>What each layer") : text.index("<h2>Plots</h2>")]
     for heading in ("Δ success", "Δ silent failure", "Δ escalated", "Δ crashed"):
         assert f">{heading}</th>" in effects
-    assert "state (S)" in effects and "recovery (R)" in effects
+    assert "title='S'>state</span>" in effects and "title='R'>recovery</span>" in effects
     assert "fewer than 100" in effects and "class='warn'" in effects  # 12 pairs only
 
 

@@ -43,10 +43,10 @@ STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222;
        padding: 0 1em; line-height: 1.4; }
 table { border-collapse: collapse; font-size: 12px; margin: 0.6em 0; }
-th, td { border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: right;
+th, td { border-bottom: 1px solid #ddd; padding: 3px 7px; text-align: right;
          white-space: nowrap; }
 th { background: #f4f4f4; } .text, .say { text-align: left; }
-td.say { white-space: normal; min-width: 12em; }
+td.say { white-space: normal; min-width: 9em; }
 .ci { white-space: nowrap; font-variant-numeric: tabular-nums; }
 td { font-variant-numeric: tabular-nums; }
 .good { color: #1b7f5b; } .bad { color: #b23a1e; } .unclear { color: #999; }
@@ -84,12 +84,14 @@ def load_results(path: str | Path) -> pd.DataFrame:
 
 
 def summary_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per configuration (none to all layers): the summary's rates, cost and nines.
+    """One row per configuration: the summary's rates, cost and nines.
 
+    Rows are grouped by backend, then profile, and run from no layer to all four in each.
     Dollars are the summary's total over its trials and successes (not rounded first).
     """
     rows = []
-    for s in summaries(frame):
+    ordered = sorted(summaries(frame), key=lambda s: (s["backend"], s["profile"]))  # stable
+    for s in ordered:
         successes = s["success_rate"] * s["trials"]
         rows.append(
             {
@@ -229,18 +231,21 @@ def _effects(frame: pd.DataFrame) -> list[str]:
     if not rows:
         return []
     table = pd.DataFrame(rows)
-    keep, said = _constants(table, ["backend", "profile"])
-    header = [*keep, "layer", "contexts", "paired trials"]
+    table["contexts × paired trials"] = [f"{r['contexts']} × {r['pairs']:,}" for r in rows]
+    keep, said = _constants(table, ["backend", "profile", "contexts × paired trials"])
+    shown = [k for k in keep if k != "contexts × paired trials"]
+    header = [*shown, "layer", *keep[len(shown) :]]
     header += [f"Δ {name}" for _, name, _ in parts.METRICS] + ["what the intervals say"]
     body = []
     for r in rows:
-        spec = f"{r['layer']}:{r['mode']}"
-        layer = f"{Layers.parse(spec).label} ({fmt.short_label(spec)})"
-        cells = [html.escape(str(r[k])) for k in keep] + [html.escape(layer)]
-        cells += [str(r["contexts"]), f"{r['pairs']:,}"]
+        spec = Layers.parse(f"{r['layer']}:{r['mode']}").label
+        layer = f"<span title='{fmt.short_label(spec)}'>{html.escape(spec)}</span>"
+        cells = [html.escape(str(r[k])) for k in shown] + [layer]
+        cells += [f"{r['contexts']} × {r['pairs']:,}"] * (len(keep) > len(shown))
         cells += [_effect_cell(r[m], good) for m, _, good in parts.METRICS]
         body.append([*cells, html.escape(parts.verdict(r))])
-    classes = ["text"] * (len(keep) + 1) + ["", ""] + ["ci"] * len(parts.METRICS) + ["say"]
+    classes = ["text"] * (len(shown) + 1) + [""] * (len(keep) - len(shown))
+    classes += ["ci"] * len(parts.METRICS) + ["say"]
     return [
         "<h2>What each layer does: on − off, the other layers held fixed</h2>",
         *_warning(min(r["pairs"] for r in rows)),

@@ -75,7 +75,8 @@ GLOSSARY = {
     "coordination gap": "best single-step accuracy − measured end-to-end success",
     "nines": "−log10(failure rate): 0.9 → 1 nine, 0.99 → 2 (no failure seen: 0.5/n is used)",
     "$/trial, $/success": "dollars per trial, and total dollars ÷ successful trials",
-    "effect": "on − off for one layer, the other layers held fixed, averaged over contexts",
+    "effect": "on − off for one layer, the other layers held fixed, averaged over contexts "
+    "(the pairs of settings in the grid that differ only in that layer) and paired trials",
 }
 
 

@@ -51,6 +51,13 @@ def _settings_axis(ax, settings: Sequence[str], offset: float = 0.0) -> None:
     ax.set_xlim(-0.6 + offset, len(settings) - 0.4 + offset)
 
 
+def _legend_below(ax, **kwargs) -> None:
+    """The legend in one row under the x axis label, leaving the axes their full width."""
+    count = len(ax.get_legend_handles_labels()[1])
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=count,
+              frameon=False, title_fontsize=8, **kwargs)  # fmt: skip
+
+
 def reliability_by_layers(summaries: Sequence[dict], ax=None):
     """Success per layer setting with its Wilson 95% interval, one series per backend/profile.
 
@@ -82,7 +89,7 @@ def reliability_by_layers(summaries: Sequence[dict], ax=None):
     ax.set_title(f"End-to-end success by layer setting — {describe(summaries)}", fontsize=10)
     _settings_axis(ax, settings)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    _legend_below(ax)
     return ax
 
 
@@ -102,7 +109,8 @@ def cost_frontier(table, ax=None):
 
     Grey points are configurations that another beats on both cost and success; the frontier
     (cheapest first) is joined and numbered 1, 2, ... with labels alternating above and below
-    so they never overlap; the key at the right names each number.
+    so they never overlap; the key at the right names each number. With several fault
+    profiles there is one frontier per profile (a profile is the world, not a choice).
 
     Args:
         table: a :func:`coordlab.experiment.cost.cost_table` indexed by
@@ -117,27 +125,37 @@ def cost_frontier(table, ax=None):
     ax = new_axes(ax, (8.5, 4))
     ax.scatter(table["usd_per_trial"], table["success_rate"], s=14, color="#adb5bd",
                label="dominated configuration")  # fmt: skip
-    best = frontier(table)
-    ax.plot(best["usd_per_trial"], best["success_rate"], "-o", ms=5, color="#2a9d8f",
-            label="frontier (nothing cheaper does better)")  # fmt: skip
-    lines = []
-    for n, (name, (cost, rate)) in enumerate(
-        zip(frontier_names(best), best[["usd_per_trial", "success_rate"]].to_numpy(), strict=True),
-        start=1,
-    ):
-        ax.annotate(str(n), (cost, rate), xytext=(0, 7 if n % 2 else -12), ha="center",
-                    textcoords="offset points", fontsize=8, weight="bold")  # fmt: skip
-        lines.append(f"{n}  {name}  ${cost:.5f}  {rate:.3f}")
-    ax.text(1.02, 1.0, "frontier\n" + "\n".join(lines), transform=ax.transAxes, va="top",
+    names = dict(zip(table.index, frontier_names(table), strict=True))
+    profiles = list(dict.fromkeys(label[2] for label in table.index))
+    key: list[str] = []
+    for i, profile in enumerate(profiles):
+        best = frontier(table[[label[2] == profile for label in table.index]])
+        tag = f": {profile}" if len(profiles) > 1 else " (nothing cheaper does better)"
+        colour = SERIES_COLOURS[(i + 2) % len(SERIES_COLOURS)]
+        ax.plot(best["usd_per_trial"], best["success_rate"], "-o", ms=5, color=colour,
+                label=f"frontier{tag}")  # fmt: skip
+        _number(ax, best, names, key)
+    ax.text(1.02, 1.0, "frontier\n" + "\n".join(key), transform=ax.transAxes, va="top",
             fontsize=7, family="monospace")  # fmt: skip
     ax.set_ylim(_floor(list(table["success_rate"])), 1.0 + 0.01)
     ax.set_xlabel("$ per trial")
     ax.xaxis.set_major_formatter("${x:.4f}")
     ax.set_ylabel("end-to-end success")
-    ax.set_title(f"Cost vs success — {len(table)} configurations, {len(best)} on the frontier",
-                 fontsize=10)  # fmt: skip
+    per = " (one frontier per profile)" if len(profiles) > 1 else ""
+    ax.set_title(f"Cost vs success — {len(table)} configurations, {len(key)} on the "
+                 f"frontier{per}", fontsize=10)  # fmt: skip
     ax.legend(fontsize=7, loc="lower right")
     return ax
+
+
+def _number(ax, best, names: dict, key: list[str]) -> None:
+    """Number the frontier points on from ``len(key)``, alternately above and below."""
+    for label, cost, rate in zip(best.index, best["usd_per_trial"], best["success_rate"],
+                                 strict=True):  # fmt: skip
+        n = len(key) + 1
+        ax.annotate(str(n), (cost, rate), xytext=(0, 7 if n % 2 else -12), ha="center",
+                    textcoords="offset points", fontsize=8, weight="bold")  # fmt: skip
+        key.append(f"{n}  {names[label]}  ${cost:.5f}  {rate:.3f}")
 
 
 def predicted_vs_measured(summaries: Sequence[dict], ax=None):
@@ -163,7 +181,8 @@ def predicted_vs_measured(summaries: Sequence[dict], ax=None):
     for s in summaries:
         if s["layers"] in ("none", "all"):
             ax.annotate(short_label(s["layers"]), (s["predicted_e2e"], s["success_rate"]),
-                        xytext=(5, -3), textcoords="offset points", fontsize=7)  # fmt: skip
+                        xytext=(-6, 0), textcoords="offset points", fontsize=7, ha="right",
+                        va="center")  # fmt: skip
     ax.set_xlim(lo, 1.0)
     ax.set_ylim(lo, 1.0 + 0.005)
     ax.set_xlabel("predicted: product of measured step accuracies")
@@ -194,6 +213,5 @@ def framework_comparison(summaries: Sequence[dict], ax=None):
     ax.set_title(f"Frameworks side by side — {describe(summaries)}", fontsize=10)
     _settings_axis(ax, settings)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="backend",
-              title_fontsize=8)  # fmt: skip
+    _legend_below(ax, title="backend")
     return ax
