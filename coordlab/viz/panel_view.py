@@ -1,0 +1,110 @@
+"""What the layer panel shows: a small numbers table and a two-panel figure.
+
+Both take the summaries of the settings to compare, by display label (``coordlab.run``
+results), and compute every label, axis range and prediction line from them.
+
+Example:
+    >>> import coordlab
+    >>> s = coordlab.run(layers="none", profile="perfect", tickets=3)
+    >>> "success" in numbers_html({"layers off": s})
+    True
+"""
+
+from __future__ import annotations
+
+import html
+
+FAILURES = {
+    "silent_failure_rate": ("silent failure", "#e76f51"),
+    "escalation_rate": ("escalated", "#e9c46a"),
+    "crash_rate": ("crashed", "#6c757d"),
+}
+"""The failure outcomes, their plain names and colours (those of ``outcome_bars``)."""
+
+
+def per_trial(summary: dict, key: str) -> float:
+    """``summary[key]`` divided by its number of trials."""
+    return summary[key] / max(summary["trials"], 1)
+
+
+def numbers_html(sums: dict[str, dict]) -> str:
+    """An HTML table: one column per setting, one row per measure, fixed decimals."""
+    rows = {
+        "success [95% CI]": lambda s: (
+            f"{s['success_rate']:.3f} "
+            f"<span style='white-space:nowrap'>[{s['ci95'][0]:.3f}, {s['ci95'][1]:.3f}]</span>"
+        ),
+        **{name: (lambda k: lambda s: f"{s[k]:.3f}")(key) for key, (name, _) in FAILURES.items()},
+        "predicted (Π steps)": lambda s: f"{s['predicted_e2e']:.3f}",
+        "LLM calls / trial": lambda s: f"{per_trial(s, 'llm_calls'):.2f}",
+        "tokens / trial": lambda s: (
+            f"{per_trial(s, 'tokens_in') + per_trial(s, 'tokens_out'):,.0f}"
+        ),  # noqa: E501
+        "$ / trial": lambda s: f"{per_trial(s, 'cost_usd'):.5f}",
+    }
+    head = "".join(f"<th>{html.escape(label)}</th>" for label in sums)
+    body = "".join(
+        f"<tr><td style='text-align:left'>{name}</td>"
+        + "".join(f"<td>{cell(s)}</td>" for s in sums.values())
+        + "</tr>"
+        for name, cell in rows.items()
+    )
+    first = next(iter(sums.values()))
+    caption = (
+        f"{first['backend']} · profile {first['profile']} · {first['trials']:,} trials per setting"
+    )
+    return (
+        "<table style='border-collapse:collapse;text-align:right;font-size:13px'>"
+        f"<caption style='text-align:left'>{html.escape(caption)}</caption>"
+        f"<tr><th></th>{head}</tr>{body}</table>"
+    )
+
+
+def panel_figure(sums: dict[str, dict]):
+    """Success with its interval and the prediction (left); the failure shares (right)."""
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
+    labels = list(sums)
+    _success(left, labels, list(sums.values()))
+    _failures(right, labels, list(sums.values()))
+    first = next(iter(sums.values()))
+    fig.suptitle(
+        f"{first['backend']} · profile {first['profile']} · {first['trials']:,} trials each",
+        fontsize=10,
+    )
+    return fig
+
+
+def _success(ax, labels: list[str], sums: list[dict]) -> None:
+    rates = [s["success_rate"] for s in sums]
+    low = [s["success_rate"] - s["ci95"][0] for s in sums]
+    high = [s["ci95"][1] - s["success_rate"] for s in sums]
+    xs = range(len(sums))
+    ax.errorbar(xs, rates, yerr=[low, high], fmt="o", ms=7, color="#2a9d8f", capsize=5,
+                label="measured, 95% interval")  # fmt: skip
+    ax.scatter(xs, [s["predicted_e2e"] for s in sums], marker="D", s=28, facecolors="none",
+               edgecolors="black", zorder=3, label="predicted: Π step accuracy")  # fmt: skip
+    for x, rate in zip(xs, rates, strict=True):
+        ax.annotate(f"{rate:.3f}", (x, rate), xytext=(9, -3), textcoords="offset points",
+                    fontsize=8)  # fmt: skip
+    floor = min([s["ci95"][0] for s in sums] + [s["predicted_e2e"] for s in sums])
+    ax.set_ylim(max(0.0, floor - 0.04), 1.005)
+    ax.set_xlim(-0.5, len(sums) - 0.5)
+    ax.set_xticks(list(xs), labels, fontsize=8)
+    ax.set_ylabel("end-to-end success")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+
+
+def _failures(ax, labels: list[str], sums: list[dict]) -> None:
+    bottom = [0.0] * len(sums)
+    for key, (name, colour) in FAILURES.items():
+        values = [100 * s[key] for s in sums]
+        ax.bar(range(len(sums)), values, bottom=bottom, color=colour, width=0.6, label=name)
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    ax.set_xticks(range(len(sums)), labels, fontsize=8)
+    ax.set_ylabel("% of trials")
+    ax.set_title("what went wrong", fontsize=9)
+    handles, names = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], names[::-1], fontsize=7)  # top of the stack first
