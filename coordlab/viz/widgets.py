@@ -140,7 +140,8 @@ def _panel_class():
             try:
                 sums = self.summaries()
             except CoordlabError as err:
-                self.numbers.value = f"<b>cannot run this setting:</b> {html.escape(str(err), False)}"
+                message = html.escape(str(err), quote=False)
+                self.numbers.value = f"<b>cannot run this setting:</b> {message}"
                 self.plot.outputs = ()
                 return
             self.numbers.value = numbers_html(sums)
