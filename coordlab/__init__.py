@@ -30,6 +30,7 @@ from coordlab.experiment.cache import ResultCache  # noqa: E402
 from coordlab.experiment.cost import cost_table, frontier, marginal_cost, reprice  # noqa: E402
 from coordlab.experiment.runner import run_trials, summarize  # noqa: E402
 from coordlab.experiment.stats import compare, layer_effects, pass_hat_k, wilson  # noqa: E402
+from coordlab.experiment.store import read_results  # noqa: E402
 from coordlab.experiment.sweep import summaries, sweep  # noqa: E402
 from coordlab.llm.base import LLM, Completion, Message  # noqa: E402
 from coordlab.llm.faults import FAULT_KINDS  # noqa: E402
@@ -58,6 +59,7 @@ __all__ = [
     "compare",
     "layer_effects",
     "ResultCache",
+    "read_results",
     "cost_table",
     "frontier",
     "marginal_cost",

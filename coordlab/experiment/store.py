@@ -103,3 +103,15 @@ class ResultStore:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, self.path / name)
+
+
+def read_results(path: str | Path) -> pd.DataFrame:
+    """Every trial of the results store at ``path``, one row each, sorted by the key.
+
+    Raises:
+        ConfigError: ``path`` holds no results.
+    """
+    store = ResultStore(path)
+    if not store.parts():
+        raise ConfigError(f"no results at {path}")
+    return store.read()
