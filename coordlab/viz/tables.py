@@ -1,58 +1,168 @@
-"""pandas views of trials and summaries.
+"""Tables for notebooks: left-aligned text, fixed decimals, no index, constants in the caption.
+
+A :class:`Table` wraps a DataFrame: notebooks render its HTML (text left, numbers right and
+fixed, line breaks kept, no index), and its plain-text form is the same table as text, so a
+notebook's saved output is stable. ``.frame`` is the DataFrame itself for further work.
 
 Example:
     >>> import coordlab
     >>> s = coordlab.run(layers="none", profile="perfect", tickets=2)
-    >>> list(outcome_table([s]).columns)[:3]
-    ['layers', 'success', 'silent_failure']
+    >>> table = outcome_table([s])
+    >>> list(table.frame.columns)[:3]
+    ['layers', 'success', '95% CI']
+    >>> table.caption
+    'plain · profile perfect · 2 trials each'
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import html
+import json
+from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
 from coordlab.pipeline.context import Trial
 
+Formatter = Callable[[object], str]
 
-def _short(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+CSS = (
+    "<style>.coordlab-table td,.coordlab-table th{text-align:left;vertical-align:top;"
+    "padding:2px 10px}.coordlab-table td.num{text-align:right;font-variant-numeric:"
+    "tabular-nums}.coordlab-table td.pre{white-space:pre-wrap;font-family:monospace;"
+    "font-size:12px}.coordlab-table caption{text-align:left;color:#555}</style>"
+)
 
 
-def trial_steps(trial: Trial, width: int = 60) -> pd.DataFrame:
-    """One row per step execution: what it produced, which fault hit, which layer caught it."""
+class Table:
+    """A DataFrame shown as a readable table.
+
+    Args:
+        frame: the rows.
+        caption: what every row shares (said once, not repeated in a column).
+        formats: column -> function from a value to its text (numbers default to 3 decimals).
+        pre: columns whose text keeps its line breaks.
+    """
+
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        caption: str = "",
+        formats: Mapping[str, Formatter] | None = None,
+        pre: Sequence[str] = (),
+    ):
+        self.frame, self.caption = frame.reset_index(drop=True), caption
+        self.formats, self.pre = dict(formats or {}), tuple(pre)
+
+    def text(self, column: str, value) -> str:
+        """The text of one cell."""
+        if column in self.formats:
+            return self.formats[column](value)
+        if isinstance(value, float):
+            return f"{value:.3f}"
+        return str(value)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.frame.columns)
+        body = "".join(
+            "<tr>" + "".join(self._cell(c, v) for c, v in row.items()) + "</tr>"
+            for row in self.frame.to_dict("records")
+        )
+        caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
+        return f"{CSS}<table class='coordlab-table'>{caption}<tr>{head}</tr>{body}</table>"
+
+    def _cell(self, column: str, value) -> str:
+        kind = "pre" if column in self.pre else "num" if _is_number(value) else ""
+        return f"<td class='{kind}'>{html.escape(self.text(column, value))}</td>"
+
+    def __repr__(self) -> str:
+        shown = self.frame.copy()
+        for column in shown.columns:
+            shown[column] = [self.text(column, v).replace("\n", " ⏎ ") for v in shown[column]]
+        table = shown.to_string(index=False, max_colwidth=70)
+        return f"{self.caption}\n{table}" if self.caption else table
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def trial_steps(trial: Trial) -> Table:
+    """One row per step execution of ``trial``.
+
+    Columns: who did it, the fault injected, whether its output was right given its input,
+    which layer caught a problem, and what it produced (whole; a JSON hand-off is shown as
+    ``key: value`` lines, so a reply's line breaks read as line breaks).
+    """
     rows = [
         {
             "step": r.step,
             "attempt": r.attempt,
-            "by": r.model,
-            "fault": r.fault or "",
-            "caught_by": r.caught_by or "",
-            "right": r.ok,
-            "produced": _short(r.produced or r.error or "", width),
+            "done by": r.model,
+            "fault injected": r.fault or "",
+            "caught by": r.caught_by or "",
+            "right": "✓" if r.ok else "✗",
+            "produced": readable(r.produced or r.error or ""),
         }
         for r in trial.records
     ]
-    return pd.DataFrame(rows)
+    caption = f"ticket {trial.ticket.id} · seed {trial.seed} · {len(rows)} step executions"
+    return Table(pd.DataFrame(rows), caption, pre=["produced"])
 
 
-def outcome_table(summaries: Sequence[dict]) -> pd.DataFrame:
-    """Outcome rates, calls, tokens and dollars of several summaries, one row each."""
-    rows = []
-    for s in summaries:
-        rows.append(
-            {
-                "layers": s["layers"],
-                "success": s["success_rate"],
-                "silent_failure": s["silent_failure_rate"],
-                "escalated": s["escalation_rate"],
-                "crashed": s["crash_rate"],
-                "predicted_e2e": s["predicted_e2e"],
-                "llm_calls": s["llm_calls"],
-                "tokens": s["tokens_in"] + s["tokens_out"],
-                "cost_usd": round(s["cost_usd"], 4),
-            }
-        )
-    return pd.DataFrame(rows)
+def readable(text: str) -> str:
+    r"""A JSON object as ``key: value`` lines (strings unquoted); any other text stripped.
+
+    Example:
+        >>> print(readable('{"action": "refund", "text": "Dear Ann,\\nDone."}'))
+        action: refund
+        text: Dear Ann,
+        Done.
+    """
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text.strip()
+    if not isinstance(data, dict):
+        return text.strip()
+    show = lambda v: v if isinstance(v, str) else json.dumps(v)  # noqa: E731
+    return "\n".join(f"{key}: {show(value)}" for key, value in data.items())
+
+
+def outcome_table(summaries: Sequence[dict]) -> Table:
+    """Outcome rates with intervals, calls, tokens and dollars per trial, one row per summary.
+
+    Columns that every summary shares (backend, profile, trials) go to the caption.
+    """
+    rows = [
+        {
+            "layers": s["layers"],
+            "success": s["success_rate"],
+            "95% CI": f"[{s['ci95'][0]:.3f}, {s['ci95'][1]:.3f}]",
+            "predicted": s["predicted_e2e"],
+            "silent failure": s["silent_failure_rate"],
+            "escalated": s["escalation_rate"],
+            "crashed": s["crash_rate"],
+            "LLM calls / trial": s["llm_calls"] / s["trials"],
+            "tokens / trial": (s["tokens_in"] + s["tokens_out"]) / s["trials"],
+            "$ / trial": s["cost_usd"] / s["trials"],
+        }
+        for s in summaries
+    ]
+    formats = {
+        "LLM calls / trial": lambda v: f"{v:.2f}",
+        "tokens / trial": lambda v: f"{v:,.0f}",
+        "$ / trial": lambda v: f"{v:.5f}",
+    }
+    return Table(pd.DataFrame(rows), shared_caption(summaries), formats)
+
+
+def shared_caption(summaries: Sequence[dict]) -> str:
+    """What several summaries share, said once: backend, profile, trials each."""
+    parts = []
+    for key, name in (("backend", ""), ("profile", "profile "), ("trials", "")):
+        values = {s[key] for s in summaries}
+        if len(values) == 1:
+            value = values.pop()
+            parts.append(f"{value:,} trials each" if key == "trials" else f"{name}{value}")
+    return " · ".join(parts)
