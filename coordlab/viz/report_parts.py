@@ -120,13 +120,16 @@ def sweep_command(manifest: dict | None, frame: pd.DataFrame, results: str) -> t
         seeds, tickets = frame["seed"].unique(), list(dict.fromkeys(frame["ticket_id"]))
         source = "rebuilt from the trials (no manifest found next to them)"
     bundled = [t.id for t in load_tickets(limit=len(tickets))]
+    out = shlex.quote(results) if Path(results).is_dir() else "DIR"
     parts = [
         "coordlab sweep --backends " + ",".join(dict.fromkeys(c[0] for c in configs)),
         "--layers-grid " + grid_spec(c[1] for c in configs),
         "--profiles " + ",".join(dict.fromkeys(c[2] for c in configs)),
         f"--tickets {len(tickets)}" if list(tickets) == bundled else "--tickets-file TICKETS",
-        f"--seeds {seeds_spec(seeds)} --out {shlex.quote(results)}",
+        f"--seeds {seeds_spec(seeds)} --out {out}",
     ]
+    if out == "DIR":
+        source += f"; DIR is the results directory that {results} was exported from"
     if list(tickets) != bundled:
         source += f"; TICKETS is a file holding the {len(tickets)} tickets of the sweep"
     return " ".join(parts), source
