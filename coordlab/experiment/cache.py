@@ -12,8 +12,7 @@ Only the simulated LLM is cached: a real model's answers are not a function of t
 
 Example:
     >>> import tempfile
-    >>> from coordlab.backends.base import backend_class
-from coordlab.config import Layers
+    >>> from coordlab.config import Layers
     >>> from coordlab.datasets import load_tickets
     >>> cache = ResultCache(tempfile.mkdtemp())
     >>> first = cache.rows("plain", Layers.none(), "perfect", load_tickets(limit=3), [0])
