@@ -137,6 +137,10 @@ class StepRecord(BaseModel):
     tokens_in: int = 0
     tokens_out: int = 0
     latency_s: float = 0.0
+    start_s: float = 0.0
+    """Virtual clock (seconds since the trial began) when this execution started."""
+    end_s: float = 0.0
+    """Virtual clock when it ended; a gap before the next execution's start is a backoff."""
 
 
 class OrderView(BaseModel):

@@ -69,6 +69,7 @@ class Trial:
     escalation_reason: str = ""
     escalated_by: str | None = None
     crashed: str | None = None
+    started_s: float = 0.0
 
     @property
     def key(self) -> str:
@@ -78,6 +79,7 @@ class Trial:
     def next_attempt(self, step: str) -> int:
         """Count one more execution of ``step`` and return its attempt number."""
         self.attempts[step] += 1
+        self.started_s = self.clock_s
         return self.attempts[step]
 
     def request_id(self, step: str) -> str:
@@ -113,6 +115,13 @@ class Trial:
 
     def record(self, step: str, ok: bool, **details) -> StepRecord:
         """Append a :class:`StepRecord` for the current attempt of ``step``."""
-        rec = StepRecord(step=step, attempt=self.attempts[step], ok=ok, **details)
+        rec = StepRecord(
+            step=step,
+            attempt=self.attempts[step],
+            ok=ok,
+            start_s=self.started_s,
+            end_s=self.clock_s,
+            **details,
+        )
         self.records.append(rec)
         return rec
