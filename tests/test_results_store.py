@@ -50,3 +50,14 @@ def test_every_part_has_one_schema_even_when_a_column_is_all_null(tmp_path):
 def test_the_schema_names_every_column_of_a_trial_row():
     row = cached_rows("none", "uniform-97", 2)[0]
     assert list(row) == ROW_SCHEMA.names
+
+
+def test_compact_keeps_every_row_in_one_part(tmp_path):
+    out = tmp_path / "s"
+    frame = coordlab.sweep("plain", "none", "uniform-97", tickets=9, out=out, executor="serial",
+                           chunk=2)  # fmt: skip
+    store = ResultStore(out)
+    assert len(store.parts()) == 5
+    store.compact()
+    assert len(store.parts()) == 1
+    assert store.read().equals(frame)
