@@ -27,6 +27,7 @@ from coordlab.errors import (  # noqa: E402
     TransientError,
 )
 from coordlab.experiment.cache import ResultCache  # noqa: E402
+from coordlab.experiment.compounding import fault_spread, price_options, product_rule  # noqa: E402
 from coordlab.experiment.cost import cost_table, frontier, marginal_cost, reprice  # noqa: E402
 from coordlab.experiment.runner import run_trials, summarize  # noqa: E402
 from coordlab.experiment.stats import compare, layer_effects, pass_hat_k, wilson  # noqa: E402
@@ -37,7 +38,9 @@ from coordlab.llm.faults import FAULT_KINDS  # noqa: E402
 from coordlab.llm.pricing import TIERS, ModelTier  # noqa: E402
 from coordlab.llm.profiles import PROFILES, FaultProfile, get_profile  # noqa: E402
 from coordlab.llm.sim import SimLLM  # noqa: E402
+from coordlab.viz.compounding import compounding_panel, compounding_plot, options_plot, rule_plot  # noqa: E402
 from coordlab.viz.plots import outcome_bars  # noqa: E402
+from coordlab.viz.rate_tables import rate_table  # noqa: E402
 from coordlab.viz.tables import outcome_table, trial_steps  # noqa: E402
 from coordlab.viz.widgets import layer_panel  # noqa: E402
 
@@ -85,5 +88,13 @@ __all__ = [
     "trial_steps",
     "outcome_table",
     "outcome_bars",
+    "product_rule",
+    "fault_spread",
+    "price_options",
+    "compounding_plot",
+    "compounding_panel",
+    "rule_plot",
+    "options_plot",
+    "rate_table",
     "__version__",
 ]

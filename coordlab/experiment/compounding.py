@@ -1,0 +1,152 @@
+"""The product rule against measured runs, and "a bigger model or coordination?".
+
+A pipeline of ``n`` independent steps, each right with probability ``p``, is right end to end
+with probability ``p ** n``. :func:`product_rule` holds every configuration of a sweep against
+two versions of that rule: the *nominal* one (the profile's per-step reliability to the power of
+the number of work steps) and the *measured* one (the product of the steps' measured
+accuracies, ``predicted_e2e`` in a summary). The gap ``measured − Π step accuracies`` gets a
+95% interval from a bootstrap over tickets (a ticket's trials are resampled together, since a
+hard ticket stays hard across seeds). :func:`price_options` prices configurations side by side,
+each under a chosen model tier, with Wilson intervals.
+
+Example:
+    >>> import coordlab
+    >>> frame = coordlab.sweep("plain", "none", "uniform-90", tickets=20, executor="serial")
+    >>> row = product_rule(frame, n_boot=200).iloc[0]
+    >>> float(row["per_step"]), int(row["steps"]), round(float(row["nominal"]), 4)
+    (0.9, 6, 0.5314)
+    >>> bool(row["gap_lo"] <= row["gap"] <= row["gap_hi"])
+    True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from coordlab.experiment.cost import reprice
+from coordlab.experiment.stats import wilson
+from coordlab.llm.pricing import ModelTier
+from coordlab.llm.profiles import get_profile
+from coordlab.types import WORK_STEPS
+
+CONFIG = ["backend", "layers", "profile"]
+
+
+def per_step_reliability(profile: str) -> float:
+    """The geometric mean of a profile's work-step reliabilities (``P / 100`` for uniform-P).
+
+    Example:
+        >>> per_step_reliability("uniform-95"), round(per_step_reliability("seed-002"), 4)
+        (0.95, 0.9683)
+    """
+    values = [get_profile(profile).reliability.get(step, 1.0) for step in WORK_STEPS]
+    return round(math.prod(values) ** (1 / len(values)), 6)
+
+
+def _by_ticket(rows: pd.DataFrame, steps: Sequence[str]) -> np.ndarray:
+    """Per ticket: trials, successes, then (right, executions) of every step, as columns."""
+    data = pd.DataFrame({"trials": 1, "success": rows["outcome"].eq("success").astype(int)})
+    for step in steps:
+        data[f"ok_{step}"], data[f"n_{step}"] = rows[f"ok_{step}"], rows[f"n_{step}"]
+    return data.groupby(rows["ticket_id"].to_numpy()).sum().to_numpy(dtype=float)
+
+
+def _predicted(totals: np.ndarray) -> np.ndarray:
+    """Π step accuracy from column totals (last axis laid out as in :func:`_by_ticket`)."""
+    right, runs = totals[..., 2::2], totals[..., 3::2]
+    return np.prod(right / np.maximum(runs, 1), axis=-1)
+
+
+def _gap(totals: np.ndarray) -> np.ndarray:
+    """Success rate − Π step accuracy, from column totals."""
+    return totals[..., 1] / totals[..., 0] - _predicted(totals)
+
+
+def _one(rows: pd.DataFrame, n_boot: int, seed: int) -> dict:
+    steps = [s for s in WORK_STEPS if rows[f"n_{s}"].sum() > 0]
+    tickets = _by_ticket(rows, steps)
+    picks = np.random.default_rng(seed).integers(0, len(tickets), (n_boot, len(tickets)))
+    lo, hi = np.quantile(_gap(tickets[picks].sum(axis=1)), [0.025, 0.975])
+    total = tickets.sum(axis=0)
+    successes, trials = int(total[1]), int(total[0])
+    p = per_step_reliability(rows["profile"].iloc[0])
+    return {"trials": trials, "per_step": p, "steps": len(steps),
+            "nominal": p ** len(steps), "predicted": float(_predicted(total)),
+            "success": successes / trials, "ci_lo": wilson(successes, trials)[0],
+            "ci_hi": wilson(successes, trials)[1], "gap": float(_gap(total)),
+            "gap_lo": float(lo), "gap_hi": float(hi)}  # fmt: skip
+
+
+def product_rule(frame: pd.DataFrame, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """Measured end to end against ``p ** n`` and Π step accuracies, per configuration.
+
+    Columns: backend, layers, profile, trials, ``per_step`` (the profile's p), ``steps`` (n,
+    the work steps that ran), ``nominal`` (p ** n), ``predicted`` (Π measured step accuracies),
+    ``success`` with its Wilson interval ``ci_lo``/``ci_hi``, and ``gap`` = success −
+    predicted with a ticket-bootstrap 95% interval ``gap_lo``/``gap_hi``.
+    """
+    rows = [
+        {**dict(zip(CONFIG, key, strict=True)), **_one(group, n_boot, seed)}
+        for key, group in frame.groupby(CONFIG, sort=True)
+    ]
+    return pd.DataFrame(rows)
+
+
+def price_options(
+    frame: pd.DataFrame,
+    options: Sequence[tuple[str, str, str]],
+    tiers: dict[str, ModelTier] | None = None,
+) -> pd.DataFrame:
+    """Configurations side by side, each priced as if the named tier were its primary model.
+
+    Args:
+        frame: trial rows holding every configuration named in ``options``.
+        options: ``(layers, profile, tier)`` triples, e.g. ``("none", "uniform-99",
+            "frontier")`` for "a 99%-per-step model, no layers, at frontier prices".
+        tiers: the price table (default :data:`coordlab.TIERS`).
+
+    Returns:
+        One row per option: layers, profile, tier, per_step, trials, success, ci_lo, ci_hi,
+        usd_per_trial, usd_per_success and ``cost_x`` (cost per trial relative to the first).
+    """
+    rows = []
+    for layers, profile, tier in options:
+        mine = frame[(frame["layers"] == layers) & (frame["profile"] == profile)]
+        priced = reprice(mine, tiers, primary=tier)
+        wins, spent = int(priced["outcome"].eq("success").sum()), priced["cost_usd"].sum()
+        lo, hi = wilson(wins, len(priced))
+        rows.append({"layers": layers, "profile": profile, "tier": tier,
+                     "per_step": per_step_reliability(profile), "trials": len(priced),
+                     "success": wins / len(priced), "ci_lo": lo, "ci_hi": hi,
+                     "usd_per_trial": spent / len(priced),
+                     "usd_per_success": spent / wins if wins else math.nan})  # fmt: skip
+    table = pd.DataFrame(rows)
+    table["cost_x"] = table["usd_per_trial"] / table["usd_per_trial"].iloc[0]
+    return table
+
+
+def fault_spread(frame: pd.DataFrame) -> pd.DataFrame:
+    """How the injected faults spread over trials, per configuration.
+
+    The same number of faults can hit many trials once each or a few trials several times:
+    the second is what correlated faults do, and why fewer trials fail than ``p ** n`` says.
+
+    Returns:
+        One row per configuration: trials, faults per trial, the share of trials with a fault,
+        faults per trial that had one, and the success rate on ``hard`` and on other tickets.
+    """
+    rows = []
+    for key, group in frame.groupby(CONFIG, sort=True):
+        faults = group["faults"].fillna("").map(lambda text: len([f for f in text.split(";") if f]))
+        hard = group["tags"].fillna("").str.split(",").map(lambda tags: "hard" in tags)
+        wins = group["outcome"].eq("success")
+        rows.append({**dict(zip(CONFIG, key, strict=True)), "trials": len(group),
+                     "faults_per_trial": faults.mean(), "with_a_fault": (faults > 0).mean(),
+                     "faults_per_faulty_trial": faults[faults > 0].mean(),
+                     "success_hard": wins[hard].mean(),
+                     "success_other": wins[~hard].mean()})  # fmt: skip
+    return pd.DataFrame(rows)
