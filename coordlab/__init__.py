@@ -38,10 +38,19 @@ from coordlab.llm.faults import FAULT_KINDS  # noqa: E402
 from coordlab.llm.pricing import TIERS, ModelTier  # noqa: E402
 from coordlab.llm.profiles import PROFILES, FaultProfile, get_profile  # noqa: E402
 from coordlab.llm.sim import SimLLM  # noqa: E402
+from coordlab.viz.catches import catch_heatmap, catch_matrix, catch_panel  # noqa: E402
 from coordlab.viz.compounding import compounding_panel, compounding_plot, options_plot, rule_plot  # noqa: E402
 from coordlab.viz.plots import outcome_bars  # noqa: E402
 from coordlab.viz.rate_tables import rate_table  # noqa: E402
 from coordlab.viz.tables import outcome_table, trial_steps  # noqa: E402
+from coordlab.viz.timeline import trial_timeline  # noqa: E402
+from coordlab.viz.verifiers import (  # noqa: E402
+    catches_by_fault,
+    mean_ratio,
+    verification_panel,
+    verifier_bars,
+    verifier_table,
+)
 from coordlab.viz.widgets import layer_panel  # noqa: E402
 
 __version__ = "0.1.0"
@@ -96,5 +105,14 @@ __all__ = [
     "rule_plot",
     "options_plot",
     "rate_table",
+    "verifier_table",
+    "verifier_bars",
+    "catches_by_fault",
+    "mean_ratio",
+    "verification_panel",
+    "trial_timeline",
+    "catch_matrix",
+    "catch_heatmap",
+    "catch_panel",
     "__version__",
 ]
