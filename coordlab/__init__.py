@@ -40,6 +40,7 @@ from coordlab.llm.profiles import PROFILES, FaultProfile, get_profile  # noqa: E
 from coordlab.llm.sim import SimLLM  # noqa: E402
 from coordlab.viz.catches import catch_heatmap, catch_matrix, catch_panel  # noqa: E402
 from coordlab.viz.compounding import compounding_panel, compounding_plot, options_plot, rule_plot  # noqa: E402
+from coordlab.viz.frontier import frontier_plot, frontier_table, price_panel, upgrade  # noqa: E402
 from coordlab.viz.plots import outcome_bars  # noqa: E402
 from coordlab.viz.rate_tables import rate_table  # noqa: E402
 from coordlab.viz.tables import outcome_table, trial_steps  # noqa: E402
@@ -105,6 +106,10 @@ __all__ = [
     "rule_plot",
     "options_plot",
     "rate_table",
+    "frontier_plot",
+    "frontier_table",
+    "upgrade",
+    "price_panel",
     "verifier_table",
     "verifier_bars",
     "catches_by_fault",
