@@ -40,9 +40,11 @@ from coordlab.llm.profiles import PROFILES, FaultProfile, get_profile  # noqa: E
 from coordlab.llm.sim import SimLLM  # noqa: E402
 from coordlab.viz.catches import catch_heatmap, catch_matrix, catch_panel  # noqa: E402
 from coordlab.viz.compounding import compounding_panel, compounding_plot, options_plot, rule_plot  # noqa: E402
+from coordlab.viz.frameworks import framework_bars, framework_costs, paired_agreement  # noqa: E402
 from coordlab.viz.frontier import frontier_plot, frontier_table, price_panel, upgrade  # noqa: E402
 from coordlab.viz.plots import outcome_bars  # noqa: E402
 from coordlab.viz.rate_tables import rate_table  # noqa: E402
+from coordlab.viz.received import record_calls  # noqa: E402
 from coordlab.viz.tables import outcome_table, trial_steps  # noqa: E402
 from coordlab.viz.timeline import trial_timeline  # noqa: E402
 from coordlab.viz.verifiers import (  # noqa: E402
@@ -53,6 +55,7 @@ from coordlab.viz.verifiers import (  # noqa: E402
     verifier_table,
 )
 from coordlab.viz.widgets import layer_panel  # noqa: E402
+from coordlab.viz.wiring import wiring_grid  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -119,5 +122,10 @@ __all__ = [
     "catch_matrix",
     "catch_heatmap",
     "catch_panel",
+    "wiring_grid",
+    "paired_agreement",
+    "framework_costs",
+    "framework_bars",
+    "record_calls",
     "__version__",
 ]

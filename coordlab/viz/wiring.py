@@ -1,0 +1,186 @@
+"""How each backend wires a step, read from its source at run time (so it never drifts).
+
+:data:`WIRING` names, per backend, the functions that wire one step into the framework: the
+loop (plain), the node and its conditional edges (LangGraph), the ``@listen`` method and the
+``@router`` (CrewAI), the ``DiGraphBuilder`` edges and the agent's turn (AutoGen). A ``{step}``
+in a name stands for the step asked about. :func:`wiring` finds them by name with
+:mod:`importlib` and :mod:`inspect`; :func:`wiring_grid` shows the backends side by side, with
+the lines that hand over to the shared decisions (:mod:`coordlab.pipeline.control`) marked.
+A renamed or removed function raises here (and fails ``tests/test_wiring.py``).
+
+Example:
+    >>> [name for name, _ in wiring("plain")]
+    ['PlainBackend._run']
+    >>> print(wiring("plain")[0][1].splitlines()[0])
+    def _run(self, trial: Trial) -> None:
+    >>> wiring_symbols("crewai", "verify")[0]
+    'DeskFlow.run_verify'
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import importlib
+import inspect
+import re
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+WIRING: dict[str, tuple[str, str, tuple[str, ...], str]] = {
+    "plain": ("coordlab.backends.plain", "a Python loop", ("PlainBackend._run",), r"\bwhile\b"),
+    "langgraph": (
+        "coordlab.backends.langgraph",
+        "StateGraph: a node per step, conditional edges on its route",
+        ("LangGraphBackend._build", "LangGraphBackend._node"),
+        r"StateGraph\(|RetryPolicy\(|\.add_node\(|\.add_edge\(|\.add_conditional_edges\(",
+    ),
+    "crewai": (
+        "coordlab.backends.crewai",
+        "Flow: one @listen per step, one @router over all of them",
+        ("DeskFlow.run_{step}", "DeskFlow._run", "DeskFlow.next_step"),
+        r"@listen\(|@router\(|or_\(",
+    ),
+    "autogen": (
+        "coordlab.backends.autogen",
+        "GraphFlow: DiGraphBuilder edges conditional on the route",
+        ("build_team", "DeskAgent._attempt"),
+        r"DiGraphBuilder\(|\.add_node\(|\.add_edge\(|condition=|GraphFlow\(",
+    ),
+}
+"""Backend -> (module, its orchestration in a few words, the wiring functions by name, a regex
+of the framework constructs in them)."""
+
+SHARED = re.compile(r"control\.(run_step|attempt|on_transient|on_rejected|on_success|next_step)\b")
+"""A call to one of the shared decisions (:mod:`coordlab.pipeline.control`)."""
+
+
+def wiring_symbols(backend: str, step: str = "decide") -> list[str]:
+    """The qualified names of the functions that wire ``step`` in ``backend``."""
+    return [name.format(step=step) for name in WIRING[backend][2]]
+
+
+def source_of(module: str, qualname: str) -> str:
+    """The dedented source of ``module.qualname`` (a function, method or class)."""
+    target = importlib.import_module(module)
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    return textwrap.dedent(inspect.getsource(target))
+
+
+def without_docstring(source: str) -> str:
+    r"""``source`` of one function with its docstring left out (the code is what is compared).
+
+    Example:
+        >>> print(without_docstring('def f():\n    "Doc."\n    return 1\n'))
+        def f():
+            return 1
+        <BLANKLINE>
+    """
+    node = ast.parse(source).body[0]
+    if ast.get_docstring(node) is None:
+        return source
+    doc = node.body[0]
+    lines = source.splitlines(keepends=True)
+    return "".join(lines[: doc.lineno - 1] + lines[doc.end_lineno :])
+
+
+def wiring(backend: str, step: str = "decide") -> list[tuple[str, str]]:
+    """``(qualified name, source)`` of every function that wires ``step`` in ``backend``.
+
+    Raises:
+        AttributeError: a named function no longer exists in the backend's module.
+    """
+    module = WIRING[backend][0]
+    return [
+        (name, without_docstring(source_of(module, name))) for name in wiring_symbols(backend, step)
+    ]
+
+
+@dataclass
+class Column:
+    """One column of a :class:`Grid`: a heading, a subheading and HTML content."""
+
+    title: str
+    subtitle: str
+    body: str
+
+
+GRID_CSS = (
+    "<style>.coordlab-grid{display:grid;gap:8px;align-items:start}"
+    ".coordlab-grid .col{border:1px solid #ddd;border-radius:4px;min-width:0}"
+    ".coordlab-grid h4{margin:0;padding:4px 8px;background:#f3f4f6;font-size:13px}"
+    ".coordlab-grid .sub{padding:2px 8px;color:#555;font-size:11px;min-height:2.6em}"
+    ".coordlab-grid .code,.coordlab-grid pre{margin:0;padding:4px 8px;font-family:monospace;"
+    "font-size:11px;line-height:1.35;max-height:36em;overflow:auto;overflow-wrap:anywhere}"
+    ".coordlab-grid .ln{white-space:pre-wrap;padding-left:4ch;text-indent:-4ch;"
+    "overflow-wrap:anywhere}"
+    ".coordlab-grid .shared{background:#fff3bf}.coordlab-grid .own{background:#d0ebff}"
+    ".coordlab-grid .name{color:#2a6f97;font-weight:bold}"
+    ".coordlab-grid .fold{color:#868e96;font-style:italic}"
+    ".coordlab-grid .caption{grid-column:1/-1;color:#555;font-size:12px}"
+    ".coordlab-grid .caption span{padding:0 4px;margin-left:4px}</style>"
+)
+
+
+class Grid:
+    """Columns side by side (HTML), with a one-line text form for saved outputs.
+
+    Args:
+        columns: the columns, left to right.
+        caption: how to read it (under the columns).
+        text: the plain-text form (what a notebook's saved output compares).
+        legend: HTML shown after the caption (e.g. what each colour means).
+    """
+
+    def __init__(
+        self, columns: Sequence[Column], caption: str = "", text: str = "", legend: str = ""
+    ):
+        self.columns, self.caption, self.text, self.legend = list(columns), caption, text, legend
+
+    def _repr_html_(self) -> str:
+        cols = "".join(
+            f"<div class='col'><h4>{html.escape(c.title)}</h4>"
+            f"<div class='sub'>{html.escape(c.subtitle)}</div>{c.body}</div>"
+            for c in self.columns
+        )
+        caption = html.escape(self.caption) + self.legend
+        caption = f"<div class='caption'>{caption}</div>" if caption else ""
+        style = f"grid-template-columns:repeat({len(self.columns)},minmax(0,1fr))"
+        return f"{GRID_CSS}<div class='coordlab-grid' style='{style}'>{cols}{caption}</div>"
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _code_html(sources: Sequence[tuple[str, str]], constructs: str) -> str:
+    """Sources one line per block (long lines wrap under their indent), constructs marked."""
+    lines = []
+    for name, source in sources:
+        lines.append(f"<div class='name'># {html.escape(name)}</div>")
+        for line in source.rstrip().splitlines():
+            kind = "shared" if SHARED.search(line) else "own" if re.search(constructs, line) else ""
+            lines.append(f"<div class='ln {kind}'>{html.escape(line) or ' '}</div>")
+        lines.append("<div class='ln'> </div>")
+    return "<div class='code'>" + "".join(lines[:-1]) + "</div>"
+
+
+def wiring_grid(step: str = "decide", backends: Sequence[str] | None = None) -> Grid:
+    """The wiring of ``step`` in each backend, side by side, read from the source now.
+
+    Example:
+        >>> grid = wiring_grid("decide", ["plain", "langgraph"])
+        >>> repr(grid).split(" · ")[:2]
+        ["wiring of step 'decide'", 'plain: PlainBackend._run']
+    """
+    backends = list(backends or WIRING)
+    columns = [Column(b, WIRING[b][1], _code_html(wiring(b, step), WIRING[b][3])) for b in backends]
+    caption = "Read from the source now (docstrings left out) —"
+    legend = (
+        " <span class='own'>the framework's own constructs</span>"
+        " <span class='shared'>a call to the shared decisions (coordlab.pipeline.control),"
+        " the same functions in every backend</span>"
+    )
+    names = " · ".join(f"{b}: {', '.join(wiring_symbols(b, step))}" for b in backends)
+    return Grid(columns, caption, f"wiring of step {step!r} · {names}", legend)
