@@ -27,7 +27,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from coordlab.experiment.cost import cost_table, frontier, marginal_cost, reprice
+from coordlab.experiment.cost import cost_table, frontier, marginal_cost, nines, reprice
 from coordlab.experiment.stats import wilson
 from coordlab.llm.pricing import TIERS
 from coordlab.viz.labels import LAYER_KEY, short_label, zoom_floor
@@ -45,16 +45,20 @@ FRONTIER, DOMINATED = SERIES_COLOURS[2], "#8d99ae"
 def frontier_table(table: pd.DataFrame) -> pd.DataFrame:
     """A cost table flattened: one row per setting, cheapest first, with intervals and frontier.
 
-    Columns: backend, layers, profile, trials, success_rate, ci_lo, ci_hi, nines,
-    usd_per_trial, usd_per_success, on_frontier.
+    Columns: backend, layers, profile, trials, success_rate and its Wilson interval (ci_lo,
+    ci_hi), nines and the same interval in nines (nines_lo, nines_hi), usd_per_trial,
+    usd_per_success, on_frontier.
     """
     best = set(frontier(table).index)
     rows = table.reset_index().assign(on_frontier=[label in best for label in table.index])
     counts = zip(rows["success_rate"], rows["trials"], strict=True)
     bounds = [wilson(round(p * n), n) for p, n in counts]
     rows["ci_lo"], rows["ci_hi"] = zip(*bounds, strict=True)
-    order = ["backend", "layers", "profile", "trials", "success_rate", "ci_lo", "ci_hi",
-             "nines", "usd_per_trial", "usd_per_success", "on_frontier"]  # fmt: skip
+    for side in ("lo", "hi"):
+        pairs = zip(rows[f"ci_{side}"], rows["trials"], strict=True)
+        rows[f"nines_{side}"] = [round(nines(p, n), 3) for p, n in pairs]
+    order = ["backend", "layers", "profile", "trials", "success_rate", "ci_lo", "ci_hi", "nines",
+             "nines_lo", "nines_hi", "usd_per_trial", "usd_per_success", "on_frontier"]  # fmt: skip
     return rows[order].sort_values(["usd_per_trial", "success_rate"], ascending=[True, False])
 
 
@@ -84,6 +88,7 @@ def _place(ax, points: list[tuple[float, float, str, bool]]) -> None:
                 ha="left" if dx > 0 else "right" if dx < 0 else "center", va="center",
                 color="black" if best else "#444", weight="bold" if best else "normal",
                 arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "#999"} if far else None,
+                bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.75},
             )  # fmt: skip
             box = note.get_window_extent(renderer)
             inside = frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1)
@@ -165,7 +170,8 @@ def upgrade_text(result: dict) -> str:
     return (f"{short_label(result['from_layers'])} → {short_label(result['to_layers'])}: success "
             f"{result['from_success']:.3f} → {result['to_success']:.3f} "
             f"({result['points']:+.1f} points, {result['nines']:+.2f} nines) for "
-            f"${result['usd_per_trial']:+.5f} per trial: {nine}; $ per success "
+            f"{'+' if result['usd_per_trial'] >= 0 else '−'}${abs(result['usd_per_trial']):.5f} "
+            f"per trial: {nine}; $ per success "
             f"${result['from_usd_per_success']:.5f} → "
             f"${result['to_usd_per_success']:.5f}")  # fmt: skip
 

@@ -52,7 +52,7 @@ def _caption(frame: pd.DataFrame) -> tuple[str, list[str]]:
     """The caption of what every row shares, and the columns it takes out of the table."""
     shared = [c for c in CONTEXT if c in frame and frame[c].nunique() == 1 and len(frame) > 1]
     words = {"trials": "{:,} trials each", "steps": "{} work steps", "tier": "{} prices",
-             "layers": "layers {}"}  # fmt: skip
+             "layers": "layers {}", "profile": "profile {}"}  # fmt: skip
     parts = [words.get(c, "{}").format(frame[c].iloc[0]) for c in shared]
     if "layers" in frame and "layers" not in shared:
         parts.append(LAYER_KEY)
