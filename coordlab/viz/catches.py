@@ -20,7 +20,7 @@ Example:
     >>> import pandas as pd
     >>> rows = pd.DataFrame([{"layers": "all", "faults": "compose:hallucinated_claim",
     ...                       "caught_by": "verification", "outcome": "success"}])
-    >>> catch_matrix(rows).loc["FM-2.6 Reasoning-action mismatch", "verification"]
+    >>> int(catch_matrix(rows).loc["FM-2.6 Reasoning-action mismatch", "verification"])
     1
 """
 

@@ -22,7 +22,7 @@ Example:
     >>> table = verifier_table(frame)
     >>> list(table.frame["mode"])
     ['gate', 'critic-vague']
-    >>> int(table.frame["reached verify"].iloc[0]) == int(table.frame["reached verify"].iloc[1])
+    >>> "trials reached verify" in table.caption and "–" not in table.caption.split(" · ")[5]
     True
 """
 
@@ -122,39 +122,50 @@ def scores(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _caption(frame: pd.DataFrame, data: pd.DataFrame) -> str:
     join = lambda column: ", ".join(sorted(set(data[column])))  # noqa: E731
+    per_mode = data.groupby("mode")
+    reached = sorted(set(per_mode.size()))
+    wrong = sorted(set(per_mode["bundle"].apply(lambda b: int((b == "wrong").sum()))))
     return (
         f"{join('backend')} · profile {join('profile')} · other layers: {join('base')} · "
-        f"{frame['seed'].nunique()} seed(s) · recovery off: each trial's bundle is checked "
-        "once; recall and false-alarm rate leave out trials with no verdict"
+        f"{frame['seed'].nunique()} seed(s) · recovery off, so each trial's bundle is checked "
+        f"once · {_span(reached)} trials reached verify, {_span(wrong)} with a wrong bundle · "
+        "rates leave out trials with no verdict"
     )
 
 
-def _intervals(s: pd.DataFrame, name: str) -> list[str]:
-    return [interval(lo, hi) for lo, hi in zip(s[f"{name}_lo"], s[f"{name}_hi"], strict=True)]
+def _span(values: list[int]) -> str:
+    return "–".join(f"{v:,}" for v in dict.fromkeys([values[0], values[-1]]))
 
 
 def verifier_table(frame: pd.DataFrame) -> Table:
     """Per verification mode: wrong bundles caught (recall) and right ones rejected.
 
-    Intervals are Wilson 95%. ``no verdict`` counts trials whose critic call itself failed.
+    Counts are ``hits / judged``; intervals are Wilson 95%; ``no verdict`` counts trials whose
+    critic call itself failed. How many trials reached verify, and how many of their bundles
+    were wrong, is said once in the caption.
     """
     s = scores(frame)
     table = pd.DataFrame(
         {
             "mode": s["mode"],
-            "reached verify": s["reached"],
-            "wrong bundles": s["wrong"],
-            "caught": s["recall_hits"],
+            "wrong bundles caught": _counts(s, "recall"),
             "recall": s["recall"],
             "recall 95% CI": _intervals(s, "recall"),
-            "right bundles": s["false_alarm_n"],
-            "false alarms": s["false_alarm_hits"],
+            "right bundles rejected": _counts(s, "false_alarm"),
             "false-alarm rate": s["false_alarm"],
             "false-alarm 95% CI": _intervals(s, "false_alarm"),
             "no verdict": s["no_verdict"],
         }
     )
     return Table(table, s.attrs["caption"])
+
+
+def _counts(s: pd.DataFrame, name: str) -> list[str]:
+    return [f"{h:,} / {n:,}" for h, n in zip(s[f"{name}_hits"], s[f"{name}_n"], strict=True)]
+
+
+def _intervals(s: pd.DataFrame, name: str) -> list[str]:
+    return [interval(lo, hi) for lo, hi in zip(s[f"{name}_lo"], s[f"{name}_hi"], strict=True)]
 
 
 PANELS = (
@@ -296,12 +307,14 @@ def _values(frame: pd.DataFrame, config: Mapping, metric: str) -> pd.Series:
     return values.astype(float).set_axis(pd.MultiIndex.from_frame(rows[["seed", "ticket_id"]]))
 
 
-def verification_panel(summaries: Sequence[dict]):
+def verification_panel(summaries: Sequence[dict], **start):
     """A mode dropdown and a recovery toggle; the outcome shares redraw for the choice.
 
     The plot is :func:`coordlab.outcome_bars` of verification off and the chosen mode, both
     with the chosen recovery and the same other layers, read from ``summaries`` (as
-    :func:`coordlab.summaries` gives them): nothing runs when a control moves.
+    :func:`coordlab.summaries` gives them, for one profile and one setting of the other
+    layers): nothing runs when a control moves. ``start`` picks the first view
+    (``mode="full"``, ``recovery="off"``).
 
     Raises:
         ValueError: the summaries hold no setting with verification off.
@@ -317,6 +330,9 @@ def verification_panel(summaries: Sequence[dict]):
 
     def draw(mode: str, recovery: str):
         pair = [by_setting[("off", recovery)], by_setting[(mode, recovery)]]
-        return outcome_bars(pair).figure
+        ax = outcome_bars(pair)
+        ax.set_xticks([0, 1], ["verification off", f"verification: {mode}"])
+        ax.figure.axes[-1].set_xlabel(f"other layers: {_setting(pair[0]['layers'])[2]}")
+        return ax.figure
 
-    return choice_panel("VerificationPanel", {"mode": modes, "recovery": recovery}, draw)
+    return choice_panel("VerificationPanel", {"mode": modes, "recovery": recovery}, draw, **start)
