@@ -40,7 +40,12 @@ from coordlab.llm.profiles import PROFILES, FaultProfile, get_profile  # noqa: E
 from coordlab.llm.sim import SimLLM  # noqa: E402
 from coordlab.viz.catches import catch_heatmap, catch_matrix, catch_panel  # noqa: E402
 from coordlab.viz.compounding import compounding_panel, compounding_plot, options_plot, rule_plot  # noqa: E402
-from coordlab.viz.frameworks import framework_bars, framework_costs, paired_agreement  # noqa: E402
+from coordlab.viz.frameworks import (  # noqa: E402
+    framework_bars,
+    framework_costs,
+    framework_panel,
+    paired_agreement,
+)
 from coordlab.viz.frontier import frontier_plot, frontier_table, price_panel, upgrade  # noqa: E402
 from coordlab.viz.plots import outcome_bars  # noqa: E402
 from coordlab.viz.rate_tables import rate_table  # noqa: E402
@@ -126,6 +131,7 @@ __all__ = [
     "paired_agreement",
     "framework_costs",
     "framework_bars",
+    "framework_panel",
     "record_calls",
     "__version__",
 ]

@@ -109,3 +109,28 @@ def test_live_calls_add_up_to_the_trials_tokens():
     assert (
         "Current Task:" in grid._repr_html_() and "more tokens of the prompt" in grid._repr_html_()
     )
+
+
+def test_framework_panel_redraws_when_a_control_moves(frame):
+    pytest.importorskip("ipywidgets")
+    panel = frameworks.framework_panel(frame)
+    assert repr(panel) == "<FrameworkPanel layers=none | metric=tokens in>"
+    first = panel.plot.outputs[0]["data"]["image/png"]
+    panel.controls["metric"].value = "ms"
+    assert repr(panel) == "<FrameworkPanel layers=none | metric=ms>"
+    assert panel.plot.outputs[0]["data"]["image/png"] != first
+
+
+def test_received_panel_shows_a_grid_or_says_why_not():
+    pytest.importorskip("ipywidgets")
+    record = received.record_calls([], ["none", "all"], coordlab.load_tickets(limit=2))
+    panel = record.panel("decide", "none")
+    assert list(panel.controls["step"].options) == ["intake", "decide", "compose", "verify"]
+    assert "text/html" in panel.view.outputs[0]["data"]
+    panel.controls["step"].value = "verify"
+    assert panel.view.outputs[0]["data"] == {
+        "text/plain": "no verify call for ticket T0001 with layers none"
+    }
+    panel.controls["layers"].value = "all"
+    assert "step verify" in panel.view.outputs[0]["data"]["text/html"]
+    assert repr(panel) == "<ReceivedPanel step=verify | layers=all | whole prompt=False>"

@@ -50,4 +50,5 @@ def test_grid_has_a_column_per_backend_and_names_the_step_and_symbols():
     if "crewai" in available():
         assert "DeskFlow.run_verify" in grid.text
         assert "@listen(&quot;to_verify&quot;)" in grid._repr_html_()
-    assert f"repeat({len(grid.columns)},minmax(0,1fr))" in grid._repr_html_()
+    widths = " ".join(f"minmax(0,{c.weight}fr)" for c in grid.columns)
+    assert f"grid-template-columns:{widths}" in grid._repr_html_()

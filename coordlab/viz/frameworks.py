@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -30,6 +31,7 @@ from coordlab.experiment.stats import wilson
 from coordlab.viz.labels import interval, short_label
 from coordlab.viz.sweep_plots import SERIES_COLOURS, new_axes
 from coordlab.viz.tables import Table
+from coordlab.viz.widgets import _widgets
 
 KEYS = ("outcome", "action", "amount")
 """What must be equal between a backend's trial and the reference's."""
@@ -91,7 +93,8 @@ def paired_agreement(frame: pd.DataFrame, reference: str = "plain", keys=KEYS) -
                 "layers": layers, "backend": backend, "pairs": len(pairs),
                 "agree": int(equal.sum()), "share": equal.mean() if len(pairs) else math.nan,
                 "95% CI": interval(*wilson(int(equal.sum()), len(pairs))),
-                "disagreeing trials": ", ".join(wrong[:5]) + (" …" if len(wrong) > 5 else ""),
+                "disagreeing trials": ", ".join(wrong[:5]) + (" …" if len(wrong) > 5 else "")
+                or "none",
             })  # fmt: skip
     caption = f"paired with {reference} on (seed, ticket) · equal: {', '.join(keys)}"
     return Table(pd.DataFrame(rows), caption)
@@ -174,3 +177,68 @@ def framework_bars(frame: pd.DataFrame, layers: str, metric: str = "tokens in",
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(axis="y", alpha=0.3)
     return ax
+
+
+def framework_panel(frame: pd.DataFrame, reference: str = "plain", **start):
+    """A layers dropdown and a metric dropdown above :func:`framework_bars`, redrawn at once.
+
+    Args:
+        frame: trials of several backends (one row per trial).
+        reference: the backend the ratios are to.
+        **start: starting ``layers`` and ``metric``.
+
+    Returns:
+        An ``ipywidgets.VBox`` (``controls``, ``plot``, ``redraw()``); its text form is
+        ``<FrameworkPanel layers=none | metric=tokens in>``.
+    """
+    from coordlab.viz.choices import choice_panel
+
+    def draw(layers: str, metric: str):
+        return framework_bars(frame, layers, metric, reference).figure
+
+    choices = {"layers": _settings(frame), "metric": ["tokens in", "$", "ms", "tokens out"]}
+    return choice_panel("FrameworkPanel", choices, draw, **start)
+
+
+def received_panel(record, step: str = "decide", layers: str = "none"):
+    """The panel of :meth:`coordlab.viz.received.CallRecord.panel` (see there)."""
+    widgets = _widgets()
+    steps = list(dict.fromkeys(c.step for calls in record.calls.values() for c in calls))
+    settings = list(dict.fromkeys(label for _, label in record.calls))
+    controls = {
+        "step": widgets.Dropdown(options=steps, value=step, description="step"),
+        "layers": widgets.Dropdown(options=settings, value=layers, description="layers"),
+        "whole prompt": widgets.Checkbox(value=False, description="whole prompt"),
+    }
+    return _received_panel_class()(record, controls)
+
+
+@functools.cache
+def _received_panel_class():
+    widgets = _widgets()
+
+    class ReceivedPanel(widgets.VBox):
+        def __init__(self, record, controls: dict):
+            self.record, self.controls = record, controls
+            self.view = widgets.Output().add_class("coordlab-received")
+            super().__init__([widgets.HBox(list(controls.values())), self.view])
+            for control in controls.values():
+                control.observe(lambda _change: self.redraw(), names="value")
+            self.redraw()
+
+        def redraw(self) -> None:
+            """Show what each model received for the chosen step and layers."""
+            c = self.controls
+            try:
+                grid = self.record.received(c["step"].value, c["layers"].value,
+                                            fold=not c["whole prompt"].value)  # fmt: skip
+                data = {"text/html": grid._repr_html_(), "text/plain": repr(grid)}
+            except ValueError as err:  # e.g. verify with the verification layer off
+                data = {"text/plain": str(err)}
+            self.view.outputs = ({"output_type": "display_data", "data": data, "metadata": {}},)
+
+        def __repr__(self) -> str:
+            shown = " | ".join(f"{key}={c.value}" for key, c in self.controls.items())
+            return f"<ReceivedPanel {shown}>"
+
+    return ReceivedPanel

@@ -236,6 +236,17 @@ class CallRecord:
                   frameon=False)  # fmt: skip
         return ax
 
+    def panel(self, step: str = "decide", layers: str = "none"):
+        """A step dropdown, a layers dropdown and a *whole prompt* box above :meth:`received`.
+
+        Returns:
+            An ``ipywidgets.VBox`` (``controls``, ``view``, ``redraw()``); its text form is
+            ``<ReceivedPanel step=decide | layers=none | whole prompt=False>``.
+        """
+        from coordlab.viz.frameworks import received_panel
+
+        return received_panel(self, step, layers)
+
 
 def _messages_html(call: Call, holders: dict[int, list[str]], fold: bool) -> str:
     """The call's messages as one ``<pre>``, each tagged with its role, additions tinted."""
@@ -246,7 +257,7 @@ def _messages_html(call: Call, holders: dict[int, list[str]], fold: bool) -> str
             blocks.append(tag + _tint_around(message.content, holders[i], fold))
         else:
             blocks.append(tag + _tint(message.content, _source(message)))
-    return "<pre style='white-space:pre-wrap'>" + "\n".join(blocks) + "</pre>"
+    return "<pre style='white-space:pre-wrap;max-height:60em'>" + "\n".join(blocks) + "</pre>"
 
 
 def _tint(text: str, source: str) -> str:

@@ -105,6 +105,7 @@ class Column:
     title: str
     subtitle: str
     body: str
+    weight: int = 1
 
 
 GRID_CSS = (
@@ -113,9 +114,8 @@ GRID_CSS = (
     ".coordlab-grid h4{margin:0;padding:4px 8px;background:#f3f4f6;font-size:13px}"
     ".coordlab-grid .sub{padding:2px 8px;color:#555;font-size:11px;min-height:2.6em}"
     ".coordlab-grid .code,.coordlab-grid pre{margin:0;padding:4px 8px;font-family:monospace;"
-    "font-size:11px;line-height:1.35;max-height:36em;overflow:auto;overflow-wrap:anywhere}"
-    ".coordlab-grid .ln{white-space:pre-wrap;padding-left:4ch;text-indent:-4ch;"
-    "overflow-wrap:anywhere}"
+    "font-size:10.5px;line-height:1.35;max-height:36em;overflow:auto;overflow-wrap:break-word}"
+    ".coordlab-grid .ln{white-space:pre-wrap;text-indent:-4ch;overflow-wrap:break-word}"
     ".coordlab-grid .shared{background:#fff3bf}.coordlab-grid .own{background:#d0ebff}"
     ".coordlab-grid .name{color:#2a6f97;font-weight:bold}"
     ".coordlab-grid .fold{color:#868e96;font-style:italic}"
@@ -147,7 +147,8 @@ class Grid:
         )
         caption = html.escape(self.caption) + self.legend
         caption = f"<div class='caption'>{caption}</div>" if caption else ""
-        style = f"grid-template-columns:repeat({len(self.columns)},minmax(0,1fr))"
+        widths = " ".join(f"minmax(0,{c.weight}fr)" for c in self.columns)
+        style = f"grid-template-columns:{widths}"
         return f"{GRID_CSS}<div class='coordlab-grid' style='{style}'>{cols}{caption}</div>"
 
     def __repr__(self) -> str:
@@ -155,15 +156,24 @@ class Grid:
 
 
 def _code_html(sources: Sequence[tuple[str, str]], constructs: str) -> str:
-    """Sources one line per block (long lines wrap under their indent), constructs marked."""
+    """Sources one block per line (a long line wraps under its own indent), constructs marked."""
     lines = []
     for name, source in sources:
         lines.append(f"<div class='name'># {html.escape(name)}</div>")
         for line in source.rstrip().splitlines():
             kind = "shared" if SHARED.search(line) else "own" if re.search(constructs, line) else ""
-            lines.append(f"<div class='ln {kind}'>{html.escape(line) or ' '}</div>")
+            indent = len(line) - len(line.lstrip())
+            style = f"padding-left:{indent + 4}ch"
+            text = html.escape(line.strip()) or " "
+            lines.append(f"<div class='ln {kind}' style='{style}'>{text}</div>")
         lines.append("<div class='ln'> </div>")
     return "<div class='code'>" + "".join(lines[:-1]) + "</div>"
+
+
+def _weight(sources: Sequence[tuple[str, str]]) -> int:
+    """A column's share of the width: its longest line, between 40 and 90 characters."""
+    longest = max(len(line) for _, source in sources for line in source.splitlines())
+    return min(90, max(40, longest))
 
 
 def wiring_grid(step: str = "decide", backends: Sequence[str] | None = None) -> Grid:
@@ -175,7 +185,11 @@ def wiring_grid(step: str = "decide", backends: Sequence[str] | None = None) -> 
         ["wiring of step 'decide'", 'plain: PlainBackend._run']
     """
     backends = list(backends or WIRING)
-    columns = [Column(b, WIRING[b][1], _code_html(wiring(b, step), WIRING[b][3])) for b in backends]
+    columns = []
+    for backend in backends:
+        sources = wiring(backend, step)
+        code = _code_html(sources, WIRING[backend][3])
+        columns.append(Column(backend, WIRING[backend][1], code, _weight(sources)))
     caption = "Read from the source now (docstrings left out) —"
     legend = (
         " <span class='own'>the framework's own constructs</span>"
