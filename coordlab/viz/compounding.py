@@ -63,10 +63,8 @@ def _against_p(ax, table: pd.DataFrame, p: float, n: int) -> None:
                 label=f"{power('p', steps)}: the desk's {steps} work steps")  # fmt: skip
     _measured(ax, table, table["per_step"])
     ax.plot([p], [p**n], "o", ms=10, mfc="none", mew=2, color=MARK)
-    flip = p > (lo + 1.0) / 2
-    ax.annotate(f"{power(f'{p:.3f}', n)} = {p**n:.3f}", (p, p**n), xytext=(-9 if flip else 9, 6),
-                ha="right" if flip else "left", textcoords="offset points", color=MARK,
-                fontsize=10)  # fmt: skip
+    ax.text(0.97, 0.05, f"{power(f'{p:.3f}', n)} = {p**n:.3f}", transform=ax.transAxes,
+            ha="right", va="bottom", color=MARK, fontsize=14)  # fmt: skip
     ax.set_xlim(lo, 1.0)
     ax.set_ylim(zoom_floor([lo**n, *table["ci_lo"], lo**steps]), 1.0)
     ax.set_xlabel("per-step reliability p")
@@ -145,14 +143,17 @@ def _panel_class():
 
         def __init__(self, table: pd.DataFrame, p: float, n: int):
             self.table, style = table, {"description_width": "150px"}
+            layout = {"width": "460px"}
             self.p = widgets.FloatSlider(
-                value=p, min=0.80, max=1.0, step=0.005, readout_format=".3f",
+                value=p, min=0.80, max=1.0, step=0.005, readout_format=".3f", layout=layout,
                 continuous_update=False, description="per-step reliability p", style=style,
             )  # fmt: skip
             self.n = widgets.IntSlider(value=n, min=1, max=30, continuous_update=False,
-                                       description="number of steps n", style=style)  # fmt: skip
-            self.plot = widgets.Output()
+                                       description="number of steps n", style=style,
+                                       layout=layout)  # fmt: skip
+            self.plot = widgets.Output().add_class("coordlab-plot")
             super().__init__([widgets.HBox([self.p, self.n]), self.plot])
+            self.add_class("coordlab-compounding-panel")
             for slider in (self.p, self.n):
                 slider.observe(lambda _change: self.redraw(), names="value")
             self.redraw()

@@ -222,8 +222,10 @@ def _panel_class():
             self.primary.style.description_width = "160px"
             rows = [widgets.HBox([widgets.Label(name, layout={"width": "80px"}), *boxes])
                     for name, boxes in self.prices.items()]  # fmt: skip
-            self.plot, self.numbers = widgets.Output(), widgets.HTML()
+            self.plot = widgets.Output().add_class("coordlab-plot")
+            self.numbers = widgets.HTML().add_class("coordlab-numbers")
             super().__init__([*rows, self.primary, self.plot, self.numbers])
+            self.add_class("coordlab-price-panel")
             for control in [self.primary, *(b for pair in self.prices.values() for b in pair)]:
                 control.observe(lambda _change: self.redraw(), names="value")
             self.redraw()
