@@ -132,8 +132,10 @@ def catch_heatmap(frame: pd.DataFrame, ax=None):
         mask = ~np.isin(np.array(COLUMNS), columns)
         shown = np.ma.masked_array(values, np.broadcast_to(mask, values.shape))
         ax.imshow(shown, cmap=cmap, norm=PowerNorm(0.5, vmin=0, vmax=top * 1.5), aspect="auto")
+    norm = PowerNorm(0.5, vmin=0, vmax=top * 1.5)
     for (i, j), n in np.ndenumerate(values):
-        ax.text(j, i, f"{n:,}" if n else "·", ha="center", va="center", fontsize=8)
+        colour = "white" if norm(n) > 0.55 else "black"  # readable on the darkest cells
+        ax.text(j, i, f"{n:,}" if n else "·", ha="center", va="center", fontsize=8, color=colour)
     ax.set_xticks(range(len(COLUMNS)), COLUMNS, rotation=30, ha="right")
     ax.set_yticks(range(len(matrix)), matrix.index, fontsize=8)
     ax.axvline(len(CAUGHT) - 0.5, color="black", lw=1.5)

@@ -62,9 +62,9 @@ def trial_timeline(trial: Trial, ax=None):
     """
     import matplotlib.pyplot as plt
 
-    if ax is None:
-        _, ax = plt.subplots(figsize=(10, 3.6), layout="constrained")
     lanes = [step for step in STEPS if any(r.step == step for r in trial.records)]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 1.3 + 0.36 * len(lanes)), layout="constrained")
     for record in trial.records:
         _execution(ax, lanes.index(record.step), record, trial.clock_s)
     for step, start, end in backoffs(trial):
@@ -97,10 +97,16 @@ def _execution(ax, y: int, record, total_s: float) -> None:
     else:
         ax.plot(record.start_s, y, "D", color=colour, markeredgecolor=edge, markersize=7)
     note = record.fault or (f"caught by {record.caught_by}" if record.caught_by else "")
+    if not note and record.step == "deliver" and record.ok:
+        note = record.produced  # what was delivered: refund, reply, decline or escalate
     if note and width > total_s / 8:
         note = f"{note}: {width:g} s"
         ax.annotate(note, (record.start_s + width / 2, y), ha="center", va="center", fontsize=8,
                     bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})  # fmt: skip
+    elif note and record.start_s > 0.85 * total_s:  # near the right edge: left of the bar
+        ax.annotate(note, (record.start_s, y), xytext=(-4, 0), textcoords="offset points",
+                    fontsize=7, va="center", ha="right",
+                    color=FAULT if record.fault else "black")  # fmt: skip
     elif note:
         ax.annotate(note, (record.start_s, y - 0.3), fontsize=7, va="bottom",
                     color=FAULT if record.fault else "black")  # fmt: skip
