@@ -60,7 +60,7 @@ def test_ms_is_a_median_and_its_interval_contains_it(frame):
 
 def test_bars_title_labels_and_ratios_follow_the_data(frame):
     ax = frameworks.framework_bars(frame, "all", "$")
-    assert "layers S+P+V+R" in ax.get_title() and "12 paired trials" in ax.get_title()
+    assert "layers all" in ax.get_title() and "12 paired trials" in ax.get_title()
     assert [t.get_text() for t in ax.get_xticklabels()] == ["plain", "langgraph"]
     assert [t.get_text() for t in ax.texts] == ["×1.00", "×1.00"]
     assert "median wall clock" in frameworks.framework_bars(frame, "none", "ms").get_title()
@@ -134,3 +134,13 @@ def test_received_panel_shows_a_grid_or_says_why_not():
     panel.controls["layers"].value = "all"
     assert "step verify" in panel.view.outputs[0]["data"]["text/html"]
     assert repr(panel) == "<ReceivedPanel step=verify | layers=all | whole prompt=False>"
+
+
+def test_sources_plot_follows_the_record():
+    record = received.record_calls([], ["none", "all"], coordlab.load_tickets(limit=3), seed=1)
+    ax = record.plot()
+    assert "3 tickets" in ax.get_title() and "seed 1" in ax.get_title()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["plain · layers none", "plain · layers all"]
+    totals = record.sources().frame["total"]
+    assert [t.get_text().strip() for t in ax.texts] == [f"{v:,.0f} (+0%)" for v in totals]

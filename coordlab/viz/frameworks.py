@@ -28,7 +28,7 @@ import pandas as pd
 from coordlab.backends.base import REGISTRY
 from coordlab.config import label_order
 from coordlab.experiment.stats import wilson
-from coordlab.viz.labels import interval, short_label
+from coordlab.viz.labels import interval
 from coordlab.viz.sweep_plots import SERIES_COLOURS, new_axes
 from coordlab.viz.tables import Table
 from coordlab.viz.widgets import _widgets
@@ -172,7 +172,7 @@ def framework_bars(frame: pd.DataFrame, layers: str, metric: str = "tokens in",
     ax.set_ylabel(f"{metric} per trial ({METRICS[metric][3]})", fontsize=9)
     profile = ", ".join(frame["profile"].unique())
     note = f"\n{MS_NOTE}" if metric == "ms" else ""
-    ax.set_title(f"{metric} per trial, layers {short_label(layers)} — profile {profile}, "
+    ax.set_title(f"{metric} per trial, layers {layers} — profile {profile}, "
                  f"{stats[0]['trials']:,} paired trials per bar{note}", fontsize=10)  # fmt: skip
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(axis="y", alpha=0.3)

@@ -33,7 +33,6 @@ from coordlab.llm.base import Completion, Message, count_tokens
 from coordlab.llm.reading import HEADER_RE, read_messages
 from coordlab.llm.sim import SimLLM
 from coordlab.types import Ticket
-from coordlab.viz.labels import short_label
 from coordlab.viz.sweep_plots import new_axes
 from coordlab.viz.tables import Table
 from coordlab.viz.wiring import Column, Grid
@@ -225,14 +224,15 @@ class CallRecord:
                                      strict=True):  # fmt: skip
             share = extra / (total - extra) if total > extra else 0.0
             ax.text(total, y, f"  {total:,.0f} ({share:+.0%})", va="center", fontsize=8)
-        labels = [f"{b} · {short_label(la)}" for b, la in zip(table["backend"], table["layers"],
-                                                             strict=True)]  # fmt: skip
+        labels = [
+            f"{b} · layers {la}" for b, la in zip(table["backend"], table["layers"], strict=True)
+        ]
         ax.set_yticks(ys, labels, fontsize=9)
         ax.set_xlim(0, max(table["total"]) * 1.2)
         ax.set_xlabel(f"input tokens per trial (in brackets: extra over {self.reference})")
         ax.set_title(f"Where each framework's input tokens come from — {self.trials} tickets, "
                      f"{self.context}", fontsize=10)  # fmt: skip
-        ax.legend(fontsize=8, ncol=len(SOURCES), loc="upper center", bbox_to_anchor=(0.5, -0.2),
+        ax.legend(fontsize=8, ncol=len(SOURCES), loc="upper center", bbox_to_anchor=(0.5, -0.12),
                   frameon=False)  # fmt: skip
         return ax
 

@@ -171,9 +171,9 @@ def _code_html(sources: Sequence[tuple[str, str]], constructs: str) -> str:
 
 
 def _weight(sources: Sequence[tuple[str, str]]) -> int:
-    """A column's share of the width: its longest line, between 40 and 90 characters."""
+    """A column's share of the width: its longest line, between 55 and 90 characters."""
     longest = max(len(line) for _, source in sources for line in source.splitlines())
-    return min(90, max(40, longest))
+    return min(90, max(55, longest))
 
 
 def wiring_grid(step: str = "decide", backends: Sequence[str] | None = None) -> Grid:
