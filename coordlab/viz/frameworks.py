@@ -110,9 +110,9 @@ def metric_stats(frame: pd.DataFrame, layers: str, metric: str, reference: str =
     """
     column, scale, _, stat = METRICS[metric]
     centre = np.median if stat == "median" else np.mean
-    rng = np.random.default_rng(0)
     out = []
     for backend in _backends(frame, reference):
+        rng = np.random.default_rng(0)  # the same resamples for every backend
         pairs = _paired(frame, layers, backend, reference)
         mine, ref = pairs[column].to_numpy() * scale, pairs[f"{column}_ref"].to_numpy() * scale
         boot = centre(mine[rng.integers(0, len(mine), size=(2000, len(mine)))], axis=1)
