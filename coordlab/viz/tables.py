@@ -26,12 +26,13 @@ from coordlab.pipeline.context import Trial
 
 Formatter = Callable[[object], str]
 
-CSS = (
-    "<style>.coordlab-table td,.coordlab-table th{text-align:left;vertical-align:top;"
-    "padding:2px 10px}.coordlab-table td.num{text-align:right;font-variant-numeric:"
-    "tabular-nums}.coordlab-table td.pre{white-space:pre-wrap;font-family:monospace;"
-    "font-size:12px}.coordlab-table caption{text-align:left;color:#555}</style>"
-)
+STYLES = {
+    "": "text-align:left;vertical-align:top;padding:2px 10px",
+    "num": "text-align:right;vertical-align:top;padding:2px 10px;font-variant-numeric:tabular-nums",
+    "pre": "text-align:left;vertical-align:top;padding:2px 10px;white-space:pre-wrap;"
+    "font-family:monospace;font-size:12px",
+}
+"""Cell styles, inline so that JupyterLab's and nbconvert's table CSS cannot override them."""
 
 
 class Table:
@@ -63,17 +64,23 @@ class Table:
         return str(value)
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.frame.columns)
+        head = "".join(
+            f"<th style='{STYLES['']}'>{html.escape(c)}</th>" for c in self.frame.columns
+        )
         body = "".join(
             "<tr>" + "".join(self._cell(c, v) for c, v in row.items()) + "</tr>"
             for row in self.frame.to_dict("records")
         )
-        caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
-        return f"{CSS}<table class='coordlab-table'>{caption}<tr>{head}</tr>{body}</table>"
+        caption = (
+            f"<caption style='text-align:left;color:#555'>{html.escape(self.caption)}</caption>"
+            if self.caption
+            else ""
+        )
+        return f"<table class='coordlab-table'>{caption}<tr>{head}</tr>{body}</table>"
 
     def _cell(self, column: str, value) -> str:
         kind = "pre" if column in self.pre else "num" if _is_number(value) else ""
-        return f"<td class='{kind}'>{html.escape(self.text(column, value))}</td>"
+        return f"<td style='{STYLES[kind]}'>{html.escape(self.text(column, value))}</td>"
 
     def __repr__(self) -> str:
         shown = self.frame.copy()
@@ -132,10 +139,13 @@ def readable(text: str) -> str:
 def outcome_table(summaries: Sequence[dict]) -> Table:
     """Outcome rates with intervals, calls, tokens and dollars per trial, one row per summary.
 
-    Columns that every summary shares (backend, profile, trials) go to the caption.
+    What every summary shares (backend, profile, trials) goes to the caption; a backend or
+    profile that varies gets its own column.
     """
+    varying = [k for k in ("backend", "profile") if len({s[k] for s in summaries}) > 1]
     rows = [
         {
+            **{key: s[key] for key in varying},
             "layers": s["layers"],
             "success": s["success_rate"],
             "95% CI": f"[{s['ci95'][0]:.3f}, {s['ci95'][1]:.3f}]",
