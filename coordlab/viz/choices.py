@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from coordlab.viz.widgets import _png_output, _widgets
+from coordlab.viz.widgets import png_output, require_ipywidgets
 
 
 def choice_panel(name: str, choices: Mapping[str, Sequence], draw: Callable, **start):
@@ -39,7 +39,7 @@ def choice_panel(name: str, choices: Mapping[str, Sequence], draw: Callable, **s
     Returns:
         An ``ipywidgets.VBox`` with ``controls`` (by name), ``plot`` and ``redraw()``.
     """
-    widgets = _widgets()
+    widgets = require_ipywidgets()
     style, layout = {"description_width": "initial"}, widgets.Layout(width="auto")
     controls = {
         key: widgets.Dropdown(options=list(options), value=start.get(key, list(options)[0]),
@@ -51,7 +51,7 @@ def choice_panel(name: str, choices: Mapping[str, Sequence], draw: Callable, **s
         def redraw(self) -> None:
             """Draw the plot for the values the controls show."""
             values = {key: control.value for key, control in controls.items()}
-            self.plot.outputs = (_png_output(draw(**values)),)
+            self.plot.outputs = (png_output(draw(**values)),)
 
         def __repr__(self) -> str:
             shown = " | ".join(f"{key}={c.value}" for key, c in controls.items())

@@ -29,7 +29,7 @@ import pandas as pd
 
 from coordlab.viz.labels import delta, interval, short_label, zoom_floor
 from coordlab.viz.sweep_plots import SERIES_COLOURS, percent
-from coordlab.viz.widgets import _png_output, _widgets
+from coordlab.viz.widgets import png_output, require_ipywidgets
 
 CURVE, DESK, MARK = "#264653", "#adb5bd", "#e76f51"
 
@@ -136,7 +136,7 @@ def compounding_panel(table: pd.DataFrame, p: float = 0.97, n: int | None = None
 
 @functools.cache
 def _panel_class():
-    widgets = _widgets()
+    widgets = require_ipywidgets()
 
     class CompoundingPanel(widgets.VBox):
         """Sliders ``p`` and ``n`` over the p^n figure in ``plot``."""
@@ -161,7 +161,7 @@ def _panel_class():
         def redraw(self) -> None:
             """Draw the figure for the sliders' values."""
             left, _ = compounding_plot(self.table, self.p.value, self.n.value)
-            self.plot.outputs = (_png_output(left.figure),)
+            self.plot.outputs = (png_output(left.figure),)
 
         def __repr__(self) -> str:
             p, n = self.p.value, self.n.value

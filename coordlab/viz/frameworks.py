@@ -31,7 +31,7 @@ from coordlab.experiment.stats import wilson
 from coordlab.viz.labels import interval
 from coordlab.viz.sweep_plots import SERIES_COLOURS, new_axes
 from coordlab.viz.tables import Table
-from coordlab.viz.widgets import _widgets
+from coordlab.viz.widgets import require_ipywidgets
 
 KEYS = ("outcome", "action", "amount")
 """What must be equal between a backend's trial and the reference's."""
@@ -202,7 +202,7 @@ def framework_panel(frame: pd.DataFrame, reference: str = "plain", **start):
 
 def received_panel(record, step: str = "decide", layers: str = "none"):
     """The panel of :meth:`coordlab.viz.received.CallRecord.panel` (see there)."""
-    widgets = _widgets()
+    widgets = require_ipywidgets()
     steps = list(dict.fromkeys(c.step for calls in record.calls.values() for c in calls))
     settings = list(dict.fromkeys(label for _, label in record.calls))
     controls = {
@@ -215,7 +215,7 @@ def received_panel(record, step: str = "decide", layers: str = "none"):
 
 @functools.cache
 def _received_panel_class():
-    widgets = _widgets()
+    widgets = require_ipywidgets()
 
     class ReceivedPanel(widgets.VBox):
         def __init__(self, record, controls: dict):

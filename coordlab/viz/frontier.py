@@ -33,7 +33,7 @@ from coordlab.llm.pricing import TIERS
 from coordlab.viz.labels import LAYER_KEY, short_label, zoom_floor
 from coordlab.viz.rate_tables import rate_table
 from coordlab.viz.sweep_plots import SERIES_COLOURS, new_axes, percent
-from coordlab.viz.widgets import _png_output, _widgets
+from coordlab.viz.widgets import png_output, require_ipywidgets
 
 OFFSETS = [(7, 0), (-7, 0), (0, 9), (0, -10), (7, 11), (7, -11), (-7, 11), (-7, -11),
            (10, 22), (10, -22), (-10, 22), (-10, -22), (14, 34), (-14, -34), (14, -34)]  # fmt: skip
@@ -209,7 +209,7 @@ def price_panel(frame: pd.DataFrame, target: float = 0.99, tiers: dict | None = 
 
 @functools.cache
 def _panel_class():
-    widgets = _widgets()
+    widgets = require_ipywidgets()
 
     class PricePanel(widgets.VBox):
         """Price text boxes, a primary-tier dropdown, and the frontier they price."""
@@ -244,7 +244,7 @@ def _panel_class():
             """Reprice, then redraw the plot, the table and the upgrades."""
             table, words = self.table(), prices_text(self.tiers(), self.primary.value)
             ax = frontier_plot(table, target=self.target, prices=words)
-            self.plot.outputs = (_png_output(ax.figure),)
+            self.plot.outputs = (png_output(ax.figure),)
             self.numbers.value = _numbers_html(table, self.target)
 
         def __repr__(self) -> str:

@@ -79,8 +79,10 @@ class Table:
         return f"<table class='coordlab-table'>{caption}<tr>{head}</tr>{body}</table>"
 
     def _cell(self, column: str, value) -> str:
+        text = self.text(column, value)
         kind = "pre" if column in self.pre else "num" if _is_number(value) else ""
-        return f"<td style='{STYLES[kind]}'>{html.escape(self.text(column, value))}</td>"
+        style = STYLES[kind] + (";white-space:nowrap" if text.startswith("[") else "")
+        return f"<td style='{style}'>{html.escape(text)}</td>"
 
     def __repr__(self) -> str:
         shown = self.frame.copy()

@@ -34,7 +34,8 @@ from coordlab.llm.profiles import PROFILES
 from coordlab.viz.panel_view import numbers_html, panel_figure
 
 
-def _widgets():
+def require_ipywidgets():
+    """The ``ipywidgets`` module, or a :class:`MissingExtraError` naming the pip install."""
     try:
         import ipywidgets
     except ImportError:
@@ -76,7 +77,7 @@ def layer_panel(
     elif cache is not None and not isinstance(cache, ResultCache):
         cache = ResultCache(cache)
     controls = _controls(
-        _widgets(), Layers.parse(layers), backend, profile, seeds,
+        require_ipywidgets(), Layers.parse(layers), backend, profile, seeds,
         list(profiles or PROFILES), list(backends or REGISTRY),
     )  # fmt: skip
     panel = _panel_class()(controls, tickets, cache)
@@ -102,7 +103,7 @@ def _controls(widgets, layers, backend, profile, seeds, profiles, backends) -> d
 
 @functools.cache
 def _panel_class():
-    widgets = _widgets()
+    widgets = require_ipywidgets()
 
     class LayerPanel(widgets.VBox):
         """The panel: ``controls`` by name, ``numbers``, ``plot``, :meth:`redraw`."""
@@ -145,7 +146,7 @@ def _panel_class():
                 self.plot.outputs = ()
                 return
             self.numbers.value = numbers_html(sums)
-            self.plot.outputs = (_png_output(panel_figure(sums)),)
+            self.plot.outputs = (png_output(panel_figure(sums)),)
             self.last_redraw_s = time.perf_counter() - start
 
         def __repr__(self) -> str:
@@ -158,7 +159,7 @@ def _panel_class():
     return LayerPanel
 
 
-def _png_output(figure) -> dict:
+def png_output(figure) -> dict:
     """``figure`` as one PNG display output (set directly: it needs no running kernel)."""
     import matplotlib.pyplot as plt
 
