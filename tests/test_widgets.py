@@ -17,9 +17,9 @@ def panel(tmp_path):
 
 def test_moving_a_toggle_redraws_numbers_and_plot(panel):
     numbers, png = panel.numbers.value, _png(panel)
-    assert "chosen: all" in numbers and "[" in numbers
+    assert "chosen<br>" in numbers and ">all</span>" in numbers and "[" in numbers
     panel.controls["recovery"].value = "off"
-    assert "chosen: state,protocol,verification" in panel.numbers.value
+    assert ">state, protocol, verification</span>" in panel.numbers.value
     assert panel.numbers.value != numbers and _png(panel) != png
     assert (
         repr(panel)

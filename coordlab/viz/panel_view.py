@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import html
 
+from coordlab.viz.labels import LAYER_KEY, short_label
+
 FAILURES = {
     "silent_failure_rate": ("silent failure", "#e76f51"),
     "escalation_rate": ("escalated", "#e9c46a"),
@@ -42,10 +44,12 @@ def numbers_html(sums: dict[str, dict]) -> str:
         ),  # noqa: E501
         "$ / trial": lambda s: f"{per_trial(s, 'cost_usd'):.5f}",
     }
-    head = "".join(f"<th>{html.escape(label)}</th>" for label in sums)
+    head = "".join(
+        f"<th style='{CELL};vertical-align:bottom'>{_header(label)}</th>" for label in sums
+    )
     body = "".join(
-        f"<tr><td style='text-align:left'>{name}</td>"
-        + "".join(f"<td>{cell(s)}</td>" for s in sums.values())
+        f"<tr><td style='{CELL};text-align:left'>{name}</td>"
+        + "".join(f"<td style='{CELL}'>{cell(s)}</td>" for s in sums.values())
         + "</tr>"
         for name, cell in rows.items()
     )
@@ -60,12 +64,39 @@ def numbers_html(sums: dict[str, dict]) -> str:
     )
 
 
+CELL = "padding:2px 12px;text-align:right"
+"""Inline cell style: JupyterLab's own table CSS would glue the columns together."""
+
+
+def _header(label: str) -> str:
+    """A column header; a chosen setting's layers may wrap after their commas."""
+    name, _, setting = label.partition(": ")
+    if not setting:
+        return html.escape(label)
+    return (
+        f"{html.escape(name)}<br><span style='font-weight:normal'>"
+        + html.escape(setting.replace(",", ", "))
+        + "</span>"
+    )
+
+
+def tick(label: str) -> str:
+    r"""An x tick: a chosen setting is shown by its short form (``chosen`` over ``S+R``).
+
+    Example:
+        >>> tick("chosen: state,recovery")
+        'chosen\nS+R'
+    """
+    name, _, setting = label.partition(": ")
+    return f"{name}\n{short_label(setting)}" if setting else label
+
+
 def panel_figure(sums: dict[str, dict]):
     """Success with its interval and the prediction (left); the failure shares (right)."""
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
-    labels = list(sums)
+    labels = [tick(label) for label in sums]
     _success(left, labels, list(sums.values()))
     _failures(right, labels, list(sums.values()))
     first = next(iter(sums.values()))
@@ -73,6 +104,7 @@ def panel_figure(sums: dict[str, dict]):
         f"{first['backend']} · profile {first['profile']} · {first['trials']:,} trials each",
         fontsize=10,
     )
+    fig.supxlabel(LAYER_KEY, fontsize=7, color="#555")
     return fig
 
 
