@@ -9,11 +9,11 @@ def test_every_public_name_imports():
         assert getattr(coordlab, name) is not None, name
 
 
-def test_import_coordlab_imports_no_framework():
+def test_import_coordlab_imports_no_framework_and_no_notebook_package():
     code = (
         "import sys, coordlab; "
-        "bad = [m for m in ('langgraph', 'crewai', 'autogen_agentchat', 'langchain_core', 'ray')"
-        " if m in sys.modules]; print(bad)"
+        "bad = [m for m in ('langgraph', 'crewai', 'autogen_agentchat', 'langchain_core', 'ray',"
+        " 'matplotlib', 'ipywidgets', 'IPython') if m in sys.modules]; print(bad)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
