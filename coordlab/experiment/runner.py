@@ -216,6 +216,7 @@ def summarize(rows: Sequence[dict]) -> dict:
         "silent_failure_rate": round(count("silent_failure") / max(n, 1), 4),
         "escalation_rate": round(count("escalated") / max(n, 1), 4),
         "crash_rate": round(count("crashed") / max(n, 1), 4),
+        "outcomes": {o: count(o) for o in ("success", "escalated", "silent_failure", "crashed")},
         "duplicate_side_effects": sum(r["duplicate_side_effects"] for r in rows),
         "unauthorized_refunds": sum(r["unauthorized_refunds"] for r in rows),
         "per_step_accuracy": accuracy,
