@@ -53,13 +53,51 @@ def test_everything_that_decides_a_row_is_in_the_key(cache, monkeypatch):
     assert repriced[0]["cost_usd"] < before[0]["cost_usd"]
 
 
-def test_the_share_of_hard_tickets_is_in_the_key(cache):
+def test_the_share_of_hard_tickets_is_in_the_key_only_where_it_decides_a_draw(cache):
     tickets = load_tickets()
     hard = [t for t in tickets if "hard" in t.tags][:2]
-    easy = [t for t in tickets if "hard" not in t.tags][:6]
-    profile = coordlab.get_profile("correlated-97")
-    assert cache.store_for(profile, easy + hard).path != cache.store_for(profile, easy).path
-    assert cache.store_for(profile, easy[:3]).path == cache.store_for(profile, easy).path
+    easy = [t for t in tickets if "hard" not in t.tags][:150]
+    correlated, uniform = coordlab.get_profile("correlated-97"), coordlab.get_profile("uniform-97")
+    store = lambda profile, population: cache.store_for("plain", profile, population).path  # noqa: E731
+    assert store(correlated, easy + hard[:1]) != store(correlated, easy)  # 0 vs 1 hard ticket
+    assert store(correlated, easy + hard) != store(correlated, easy[:6] + hard)
+    assert store(uniform, easy[:10]) == store(uniform, easy + hard)  # no correlation: shared
+
+
+def test_an_edited_ticket_is_served_from_the_cache_once_recomputed(cache):
+    ticket = load_tickets(limit=1)[0]
+    edited = [ticket.model_copy(update={"email": ticket.email + " Thanks again."})]
+    cache.rows("plain", Layers.none(), "uniform-97", [ticket], [0])
+    for _ in range(3):
+        cache.rows("plain", Layers.none(), "uniform-97", edited, [0])
+    assert (cache.misses, cache.hits) == (2, 2)
+
+
+def test_framework_versions_are_in_the_key(cache, monkeypatch):
+    from coordlab.experiment import cache as module
+
+    assert module.framework_versions("plain") == {}
+    versions = module.framework_versions("langgraph")
+    assert set(versions) == {"langgraph", "langchain-core"}
+    profile, tickets = coordlab.get_profile("uniform-97"), load_tickets(limit=2)
+    before = cache.store_for("langgraph", profile, tickets).path
+    monkeypatch.setattr(module, "_version", lambda name: "0.0-other")
+    assert cache.store_for("langgraph", profile, tickets).path != before
+    assert (
+        cache.store_for("plain", profile, tickets).path
+        == cache.store_for("plain", profile, tickets).path
+    )
+
+
+def test_a_second_process_never_loses_a_part_being_written(cache):
+    tickets = load_tickets(limit=2)
+    profile = coordlab.get_profile("uniform-97")
+    store = cache.store_for("plain", profile, tickets)
+    cache.rows("plain", Layers.none(), profile, tickets, [0])
+    in_flight = store.path / ".part-000009-abc.parquet.999.tmp"  # another process's write
+    in_flight.write_bytes(b"half")
+    cache.rows("plain", Layers.none(), profile, tickets, [1])
+    assert in_flight.exists()
 
 
 def test_cli_cache_gives_the_same_summary(tmp_path):

@@ -1,14 +1,18 @@
 """A results cache on disk: a configuration computed before costs nothing the second time.
 
-A cached row is keyed by everything that decides it: the backend, the layer setting, the fault
-profile (its whole definition, not just its name), the seed, the ticket (its id and content),
-the share of hard tickets in the population (a correlated profile spreads faults by it), the
-dataset's orders and policies, the price and latency table, and the coordlab version. Rows live
-in one append-only :class:`~coordlab.experiment.store.ResultStore` per digest of the
-non-per-trial parts of that key, under ``<cache>/<digest>/``; each row also carries its
-ticket's content digest, and a row whose ticket changed is recomputed.
+A cached row is keyed by everything that decides it: the backend and the installed versions of
+its framework's packages, the layer setting, the fault profile (its whole definition, not just
+its name), the seed, the ticket (its id and content), the share of hard tickets in the
+population when a correlated profile spreads its faults by it, the dataset's orders and
+policies, the price and latency table, the coordlab version and a digest of coordlab's own
+source (so an edited checkout never reads rows its old code made). Rows live in one
+append-only :class:`~coordlab.experiment.store.ResultStore` per digest of the non-per-trial
+parts of that key, under ``<cache>/<digest>/``; each row also carries its ticket's content
+digest, and a row whose ticket changed is recomputed (the newest row of a key wins).
 
-Only the simulated LLM is cached: a real model's answers are not a function of the key.
+Only the simulated LLM is cached: a real model's answers are not a function of the key. A
+cached row keeps the ``wall_s`` of the run that made it. Several processes may share a cache
+directory: each writes whole parts under unique names and never removes another's files.
 
 Example:
     >>> import tempfile
@@ -24,17 +28,18 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
 from functools import cache
 from pathlib import Path
 
-from coordlab.backends.base import backend_class
+from coordlab.backends.base import REGISTRY, backend_class
 from coordlab.config import Layers
 from coordlab.datasets import load_orders, load_policies
 from coordlab.experiment.runner import hard_share, run_trials
-from coordlab.experiment.store import ResultStore
+from coordlab.experiment.store import MANIFEST, ResultStore
 from coordlab.llm.pricing import TIERS
 from coordlab.llm.profiles import FaultProfile, get_profile
 from coordlab.types import Ticket
@@ -46,6 +51,48 @@ TICKET_DIGEST = "ticket_digest"
 def _digest(*parts: object) -> str:
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+
+
+@cache
+def source_digest() -> str:
+    """A digest of coordlab's source files that decide a row (all but ``viz`` and ``testing``)."""
+    root = Path(__file__).resolve().parents[1]
+    files = sorted(p for p in root.rglob("*.py") if p.parts[len(root.parts)] not in SKIP)
+    return _digest(*(f"{p.relative_to(root)}:{p.read_bytes().hex()}" for p in files))
+
+
+SKIP = {"viz", "testing"}
+"""Subpackages of coordlab whose code never changes a trial row."""
+
+
+def framework_versions(backend: str) -> dict[str, str]:
+    """The installed versions of the packages a backend's extra requires (``{}`` for plain)."""
+    from packaging.requirements import Requirement
+
+    extra = REGISTRY.get(backend, ("", None))[1]
+    if extra is None:
+        return {}
+    wanted = [Requirement(r) for r in importlib.metadata.requires("coordlab") or []]
+    names = sorted({r.name for r in wanted if r.marker and r.marker.evaluate({"extra": extra})})
+    return {name: _version(name) for name in names}
+
+
+def _version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "missing"
+
+
+def population_key(profile: FaultProfile, population: Sequence[Ticket]) -> float | None:
+    """What of the population decides a fault draw: the hard share, under a correlated profile.
+
+    Mirrors :meth:`coordlab.llm.faults.FaultInjector.fault_probability`: with no correlation,
+    or no hard ticket at all, the population does not matter.
+    """
+    if profile.hard_multiplier == 1.0 or not any("hard" in t.tags for t in population):
+        return None
+    return round(hard_share(population), 6)
 
 
 @cache
@@ -75,18 +122,25 @@ class ResultCache:
         self.hits = 0
         self.misses = 0
 
-    def store_for(self, profile: FaultProfile, population: Sequence[Ticket]) -> ResultStore:
-        """The store that holds rows of ``profile`` for tickets drawn from ``population``."""
+    def store_for(
+        self, backend: str, profile: FaultProfile, population: Sequence[Ticket]
+    ) -> ResultStore:
+        """The store that holds ``backend``'s rows of ``profile`` for ``population``'s tickets."""
         import coordlab
 
         key = {
             "coordlab": coordlab.__version__,
+            "source": source_digest(),
+            "frameworks": framework_versions(backend),
             "dataset": dataset_digest(),
             "profile": profile.model_dump(),
-            "hard_share": round(hard_share(population), 6),
+            "population": population_key(profile, population),
             "tiers": {name: asdict(tier) for name, tier in TIERS.items()},
         }
-        return ResultStore.create(self.path / _digest(key), key, resume=True)
+        path = self.path / _digest(key)
+        if not (path / MANIFEST).exists():  # creating clears leftovers: only for a new store
+            return ResultStore.create(path, key, resume=True)
+        return ResultStore(path)
 
     def rows(
         self,
@@ -100,7 +154,7 @@ class ResultCache:
         """One row per (seed, ticket), in that order: from the cache, or run and stored."""
         profile = get_profile(profile)
         backend_class(backend)  # an unknown backend or a missing extra fails before any read
-        store = self.store_for(profile, tickets)
+        store = self.store_for(backend, profile, tickets)
         stored = self._stored(store, backend, layers, profile)
         digests = {t.id: ticket_digest(t) for t in tickets}
         missing = {
@@ -124,7 +178,7 @@ class ResultCache:
 
     @staticmethod
     def _stored(store: ResultStore, backend: str, layers: Layers, profile: FaultProfile) -> dict:
-        frame = store.read()
+        frame = store.read(keep="last")  # a ticket edited since holds a newer row
         if frame.empty:
             return {}
         mine = frame[(frame["backend"] == backend) & (frame["layers"] == layers.label)]

@@ -103,12 +103,18 @@ class ResultStore:
         for part in old:
             part.unlink()
 
-    def read(self) -> pd.DataFrame:
-        """Every stored trial, one row each, sorted by the key."""
+    def read(self, keep: str = "first") -> pd.DataFrame:
+        """Every stored trial, one row each, sorted by the key.
+
+        Args:
+            keep: which row of a key stored twice to return: ``"first"`` (a sweep's rows are
+                the same either way) or ``"last"`` (the newest, for a cache whose rows may be
+                superseded).
+        """
         frames = [pd.read_parquet(part) for part in self.parts()]
         if not frames:
             return pd.DataFrame(columns=list(KEY))
-        frame = pd.concat(frames, ignore_index=True).drop_duplicates(list(KEY))
+        frame = pd.concat(frames, ignore_index=True).drop_duplicates(list(KEY), keep=keep)
         return frame.sort_values(list(KEY), kind="stable").reset_index(drop=True)
 
     def _write_atomic(self, name: str, data: bytes) -> None:
