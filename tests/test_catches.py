@@ -66,10 +66,21 @@ def test_blind_retries_repeat_side_effects_and_reach_the_customer(frame):
 
 
 def test_a_critic_false_alarm_is_never_a_catch():
-    assert catches.fault_fate("verify", "critic_false_alarm", 1, {"verification"}, True,
+    assert catches.fault_fate("verify", "critic_false_alarm", 1, {"verification"},
                               "success") == ["no harm"]  # fmt: skip
-    assert catches.fault_fate("verify", "timeout", 1, set(), True, "success") == ["recovery"]
-    assert catches.fault_fate("lookup", "timeout", 2, {"tool"}, False, "crashed") == ["crashed"]
+    assert catches.fault_fate("verify", "timeout", 1, {"recovery"}, "success") == ["recovery"]
+    assert catches.fault_fate("verify", "timeout", 1, set(), "success") == ["no harm"]
+    assert catches.fault_fate("lookup", "timeout", 2, {"tool"}, "crashed") == ["crashed"]
+
+
+def test_recovery_is_credited_from_the_rows_not_the_setting():
+    rows = list(coordlab.run_trials("plain", coordlab.Layers.parse("recovery"), "uniform-93",
+                                    coordlab.load_tickets(limit=80), [0]))  # fmt: skip
+    retried = [r for r in rows if any(f.split(":")[1] in ("timeout", "rate_limit")
+                                      for f in r["faults"].split(";") if f)]  # fmt: skip
+    assert retried and all("recovery" in r["caught_by"] for r in retried)
+    clean = [r for r in rows if not r["faults"]]
+    assert clean and not any("recovery" in r["caught_by"] for r in clean)
 
 
 def test_heatmap_title_and_cells_follow_the_frame(frame):

@@ -40,6 +40,7 @@ def on_transient(desk: Desk, trial: Trial, node: str, err: TransientError) -> bo
     recovery = desk.recovery
     if not recovery.enabled:
         raise err
+    handled_by_recovery(trial, node)
     if err.kind == "outage":
         trial.model = "fallback"
     trial.streaks[node] += 1
@@ -51,6 +52,17 @@ def on_transient(desk: Desk, trial: Trial, node: str, err: TransientError) -> bo
     return True
 
 
+def handled_by_recovery(trial: Trial, step: str) -> None:
+    """Mark the failed execution of ``step`` as caught by the recovery layer.
+
+    A retry that works leaves nothing wrong behind, so without this mark a trial's row could
+    not tell that recovery did anything; with it, ``caught_by`` says so.
+    """
+    last = next((r for r in reversed(trial.records) if r.step == step), None)
+    if last is not None and last.caught_by is None:
+        last.caught_by = "recovery"
+
+
 def on_success(trial: Trial, node: str) -> None:
     """Reset ``node``'s run of consecutive transient failures."""
     trial.streaks[node] = 0
@@ -59,6 +71,8 @@ def on_success(trial: Trial, node: str) -> None:
 def on_rejected(desk: Desk, trial: Trial, step: str, err: Rejected) -> str:
     """Where to go after ``step`` raised ``err``: the blamed step, or ``escalate``."""
     recovery = desk.recovery
+    if err.layer == "recovery":  # e.g. an empty retrieval: recovery's own check refused it
+        handled_by_recovery(trial, step)
     order = flow(desk)
     done = order[: order.index(step) + 1]
     if recovery.enabled and trial.revisions < recovery.max_revisions and err.blame in done:

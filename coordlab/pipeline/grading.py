@@ -5,6 +5,11 @@ reference (so the reply cites the right policies and only supported claims; an e
 escalation that escalates on the right grounds counts). ``escalated``: handed to a human when it
 should not have been, or on the wrong grounds. ``silent_failure``: anything else that reached the
 customer, including a duplicated side effect. ``crashed``: an unhandled error stopped the run.
+
+Counters beside the outcome: ``duplicates`` (side effects beyond the first),
+``unauthorized_refunds`` (refunds the ground truth does not allow: no refund due, or more than
+is due) and ``wrong_refunds`` (every refund paid that differs from the ground truth: not due,
+another order, or another amount, too little included).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ class Grade:
     outcome: str
     duplicates: int
     unauthorized_refunds: int
+    wrong_refunds: int
     action: str | None
     order_id: str | None
     amount: float | None
@@ -48,6 +54,16 @@ def grade(ticket: Ticket, order: OrderView | None, ledger: list[dict], crashed: 
         if e["kind"] == "refund"
         and (truth.action != "refund" or e["amount"] > truth.amount + 0.005)
     )
+    wrong = sum(
+        1
+        for e in ledger
+        if e["kind"] == "refund"
+        and (
+            truth.action != "refund"
+            or e["order_id"] != truth.order_id
+            or abs(e["amount"] - truth.amount) > 0.005
+        )
+    )
     duplicates = max(0, len(ledger) - 1)
     first = ledger[0] if ledger else None
     action = first["kind"] if first else None
@@ -63,4 +79,4 @@ def grade(ticket: Ticket, order: OrderView | None, ledger: list[dict], crashed: 
         outcome = "success"
     else:
         outcome = "escalated" if action == "escalate" else "silent_failure"
-    return Grade(outcome, duplicates, unauthorized, action, order_id, amount)
+    return Grade(outcome, duplicates, unauthorized, wrong, action, order_id, amount)

@@ -7,9 +7,9 @@ MAST mode and in a column for what became of it:
 * a layer column when that layer caught it: the trial's ``caught_by`` names the layer and the
   layer is one built for that kind (``FaultKind.caught_by``), or it is the trial's only fault;
   ``tool`` is the refund tool's own authorization check, which can stop any wrong refund;
-* ``recovery`` when the recovery layer was on and handled it by retrying (a transient error,
-  an outage, an empty retrieval) and the trial did not crash: a retry that works leaves no mark
-  in ``caught_by``, so this is read from the fault kind and the setting;
+* ``recovery`` is one of those layers: the pipeline marks the execution it retried or re-ran
+  (a transient error, an outage, an empty retrieval) as caught by recovery, unless the retry
+  repeated a side effect (then the fault reached the customer as a double refund);
 * otherwise where the trial ended: ``reached the customer`` (a silent failure), ``crashed``,
   ``escalated``, or ``no harm`` (the trial still succeeded).
 
@@ -30,7 +30,6 @@ from collections import Counter
 
 import pandas as pd
 
-from coordlab.config import Layers
 from coordlab.llm.faults import fault_kind
 
 CAUGHT = ("state", "protocol", "verification", "tool", "recovery")
@@ -43,14 +42,12 @@ ENDED = {
 }
 """Where an uncaught fault's trial ended -> its column."""
 COLUMNS = (*CAUGHT, *ENDED.values())
-RETRIED = {"empty_retrieval"}
-"""Non-transient kinds the recovery layer handles by re-running the step."""
 TWICE = {"timeout_after_effect"}
 """Kinds whose blind retry repeats a side effect (handled only if nothing ran twice)."""
 
 
-def fault_fate(step: str, name: str, faults: int, caught: set[str], recovery: bool,
-               outcome: str, duplicates: int = 0) -> list[str]:  # fmt: skip
+def fault_fate(step: str, name: str, faults: int, caught: set[str], outcome: str,
+               duplicates: int = 0) -> list[str]:  # fmt: skip
     """The columns one fault of a trial counts in (see the module docstring).
 
     Args:
@@ -58,23 +55,21 @@ def fault_fate(step: str, name: str, faults: int, caught: set[str], recovery: bo
         name: the fault kind.
         faults: how many faults the trial had.
         caught: the layers in the trial's ``caught_by``.
-        recovery: whether the recovery layer was on.
         outcome: the trial's outcome.
         duplicates: the trial's ``duplicate_side_effects`` (a retried side effect that ran
             twice was not handled).
 
     Example:
-        >>> fault_fate("lookup", "timeout", 1, set(), True, "success")
+        >>> fault_fate("lookup", "timeout", 1, {"recovery"}, "success")
         ['recovery']
-        >>> fault_fate("decide", "wrong_amount", 1, set(), False, "silent_failure")
+        >>> fault_fate("decide", "wrong_amount", 1, set(), "silent_failure")
         ['reached the customer']
     """
     kind = fault_kind(step, name)
     allowed = {*kind.caught_by, *(() if kind.transient else ("tool",))}
     by = set() if kind.mast.startswith("FM-3.3") else caught if faults == 1 else caught & allowed
-    retried = kind.transient or name in RETRIED
-    if recovery and retried and outcome != "crashed" and not (duplicates and kind.name in TWICE):
-        by = by | {"recovery"}
+    if outcome == "crashed" or (duplicates and kind.name in TWICE):
+        by = by - {"recovery"}  # the retry did not save the trial, or it paid twice
     return [c for c in CAUGHT if c in by] or [ENDED.get(outcome, outcome)]
 
 
@@ -85,14 +80,13 @@ def catch_matrix(frame: pd.DataFrame) -> pd.DataFrame:
     matrices of different settings line up.
     """
     counts: Counter = Counter()
-    recovery_on = {label: Layers.parse(label).recovery != "off" for label in set(frame["layers"])}
     for row in frame[frame["faults"] != ""].itertuples():
         faults = [f.split(":", 1) for f in row.faults.split(";")]
         caught = set(filter(None, row.caught_by.split(";")))
         for step, name in faults:
             mode = fault_kind(step, name).mast
-            fate = fault_fate(step, name, len(faults), caught, recovery_on[row.layers],
-                              row.outcome, getattr(row, "duplicate_side_effects", 0))  # fmt: skip
+            fate = fault_fate(step, name, len(faults), caught, row.outcome,
+                              getattr(row, "duplicate_side_effects", 0))  # fmt: skip
             for column in fate:
                 counts[mode, column] += 1
     modes = sorted({fault_kind(s, n).mast for s, n in _all_kinds()})
