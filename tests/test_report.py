@@ -8,6 +8,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
+from coordlab.backends.base import available  # noqa: E402
 from coordlab.experiment.stats import layer_effects  # noqa: E402
 from coordlab.viz import report, report_parts  # noqa: E402
 
@@ -24,6 +25,8 @@ def _cli(*args):
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
     """A 2-backend sweep of 12 tickets and its report, both through the CLI."""
+    if "langgraph" not in available():
+        pytest.skip("needs the langgraph extra")
     tmp = tmp_path_factory.mktemp("report")
     results, page = tmp / "grid", tmp / "report.html"
     sweep = _cli("sweep", "--backends", "plain,langgraph", "--layers-grid", GRID,

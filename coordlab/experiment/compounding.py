@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from coordlab.experiment.cost import reprice
-from coordlab.experiment.stats import wilson
+from coordlab.experiment.stats import ticket_bootstrap, wilson_rate
 from coordlab.llm.pricing import ModelTier
 from coordlab.llm.profiles import get_profile
 from coordlab.types import WORK_STEPS
@@ -47,16 +47,16 @@ def per_step_reliability(profile: str) -> float:
     return round(math.prod(values) ** (1 / len(values)), 6)
 
 
-def _by_ticket(rows: pd.DataFrame, steps: Sequence[str]) -> np.ndarray:
-    """Per ticket: trials, successes, then (right, executions) of every step, as columns."""
+def _counts(rows: pd.DataFrame, steps: Sequence[str]) -> np.ndarray:
+    """Per trial: 1, success, then (right, executions) of every step, as columns."""
     data = pd.DataFrame({"trials": 1, "success": rows["outcome"].eq("success").astype(int)})
     for step in steps:
         data[f"ok_{step}"], data[f"n_{step}"] = rows[f"ok_{step}"], rows[f"n_{step}"]
-    return data.groupby(rows["ticket_id"].to_numpy()).sum().to_numpy(dtype=float)
+    return data.to_numpy(dtype=float)
 
 
 def _predicted(totals: np.ndarray) -> np.ndarray:
-    """Π step accuracy from column totals (last axis laid out as in :func:`_by_ticket`)."""
+    """Π step accuracy from column totals (last axis laid out as in :func:`_counts`)."""
     right, runs = totals[..., 2::2], totals[..., 3::2]
     return np.prod(right / np.maximum(runs, 1), axis=-1)
 
@@ -68,17 +68,15 @@ def _gap(totals: np.ndarray) -> np.ndarray:
 
 def _one(rows: pd.DataFrame, n_boot: int, seed: int) -> dict:
     steps = [s for s in WORK_STEPS if rows[f"n_{s}"].sum() > 0]
-    tickets = _by_ticket(rows, steps)
-    picks = np.random.default_rng(seed).integers(0, len(tickets), (n_boot, len(tickets)))
-    lo, hi = np.quantile(_gap(tickets[picks].sum(axis=1)), [0.025, 0.975])
-    total = tickets.sum(axis=0)
-    successes, trials = int(total[1]), int(total[0])
+    counts = _counts(rows, steps)
+    gap_lo, gap_hi = ticket_bootstrap(rows["ticket_id"], lambda w: _gap(w @ counts), n_boot, seed)
+    total = counts.sum(axis=0)
+    success, lo, hi = wilson_rate(int(total[1]), int(total[0]))
     p = per_step_reliability(rows["profile"].iloc[0])
-    return {"trials": trials, "per_step": p, "steps": len(steps),
+    return {"trials": int(total[0]), "per_step": p, "steps": len(steps),
             "nominal": p ** len(steps), "predicted": float(_predicted(total)),
-            "success": successes / trials, "ci_lo": wilson(successes, trials)[0],
-            "ci_hi": wilson(successes, trials)[1], "gap": float(_gap(total)),
-            "gap_lo": float(lo), "gap_hi": float(hi)}  # fmt: skip
+            "success": success, "ci_lo": lo, "ci_hi": hi, "gap": float(_gap(total)),
+            "gap_lo": gap_lo, "gap_hi": gap_hi}  # fmt: skip
 
 
 def product_rule(frame: pd.DataFrame, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
@@ -112,16 +110,24 @@ def price_options(
     Returns:
         One row per option: layers, profile, tier, per_step, trials, success, ci_lo, ci_hi,
         usd_per_trial, usd_per_success and ``cost_x`` (cost per trial relative to the first).
+
+    Example:
+        >>> import coordlab
+        >>> frame = coordlab.sweep("plain", "none", "perfect", tickets=3, executor="serial")
+        >>> options = price_options(frame, [("none", "perfect", "primary"),
+        ...                                 ("none", "perfect", "frontier")])
+        >>> list(options["success"]), round(float(options["cost_x"].iloc[1]), 1)
+        ([1.0, 1.0], 5.0)
     """
     rows = []
     for layers, profile, tier in options:
         mine = frame[(frame["layers"] == layers) & (frame["profile"] == profile)]
         priced = reprice(mine, tiers, primary=tier)
         wins, spent = int(priced["outcome"].eq("success").sum()), priced["cost_usd"].sum()
-        lo, hi = wilson(wins, len(priced))
+        success, lo, hi = wilson_rate(wins, len(priced))
         rows.append({"layers": layers, "profile": profile, "tier": tier,
                      "per_step": per_step_reliability(profile), "trials": len(priced),
-                     "success": wins / len(priced), "ci_lo": lo, "ci_hi": hi,
+                     "success": success, "ci_lo": lo, "ci_hi": hi,
                      "usd_per_trial": spent / len(priced),
                      "usd_per_success": spent / wins if wins else math.nan})  # fmt: skip
     table = pd.DataFrame(rows)
@@ -138,6 +144,16 @@ def fault_spread(frame: pd.DataFrame) -> pd.DataFrame:
     Returns:
         One row per configuration: trials, faults per trial, the share of trials with a fault,
         faults per trial that had one, and the success rate on ``hard`` and on other tickets.
+
+    Example:
+        >>> rows = pd.DataFrame({"backend": "plain", "layers": "none", "profile": "x",
+        ...     "faults": ["", "intake:wrong_intent;decide:wrong_amount", "compose:x"],
+        ...     "tags": ["hard", "hard", ""], "outcome": ["success", "crashed", "success"]})
+        >>> row = fault_spread(rows).iloc[0]
+        >>> float(row["faults_per_trial"]), float(row["faults_per_faulty_trial"])
+        (1.0, 1.5)
+        >>> float(row["success_hard"]), float(row["success_other"])
+        (0.5, 1.0)
     """
     rows = []
     for key, group in frame.groupby(CONFIG, sort=True):

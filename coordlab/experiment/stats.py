@@ -14,9 +14,12 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+
+from coordlab.config import LAYER_NAMES, Layers, label_order
 
 
 def wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
@@ -28,6 +31,20 @@ def wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def wilson_rate(hits: int, n: int) -> tuple[float, float, float]:
+    """A rate from its counts with its Wilson 95% interval: ``(hits / n, lo, hi)``.
+
+    The interval comes from the counts, never from a rounded rate; with ``n == 0`` the rate is
+    NaN and the interval ``(0, 1)``.
+
+    Example:
+        >>> rate, lo, hi = wilson_rate(83, 100)
+        >>> rate, round(lo, 3), round(hi, 3)
+        (0.83, 0.745, 0.891)
+    """
+    return (hits / n if n else math.nan, *wilson(hits, n))
 
 
 def pass_hat_k(rows: Iterable[Mapping] | pd.DataFrame, k: int) -> float:
@@ -94,6 +111,52 @@ def paired_bootstrap(
     return float(diff.mean()), float(lo), float(hi)
 
 
+def ticket_bootstrap(
+    tickets: Sequence,
+    statistic,
+    n_boot: int = 2000,
+    seed: int = 0,
+    level: float = 0.95,
+    method: str = "linear",
+) -> tuple[float, float]:
+    """A percentile bootstrap interval of ``statistic`` that resamples *tickets*.
+
+    A resample draws as many tickets as there are, with replacement, each with all its trials:
+    one ticket's trials are alike (a hard ticket stays hard across seeds and settings), so
+    resampling trials one by one would make the interval too narrow.
+
+    Args:
+        tickets: the ticket of each trial.
+        statistic: maps the resamples, given as weights of shape ``(n_boot, trials)`` (how many
+            times each trial is in each resample; ``weights @ values`` are its totals), to one
+            value per resample. Resamples whose value is NaN (a 0 / 0) are left out.
+        n_boot: resamples.
+        seed: the resamples' seed (the same tickets give the same resamples).
+        level: the interval's coverage.
+        method: :func:`numpy.quantile`'s method.
+
+    Returns:
+        ``(lo, hi)``; NaN when every resample is.
+
+    Example:
+        >>> values = np.array([1.0, 3.0, 5.0, 7.0])
+        >>> ticket_bootstrap(["a", "a", "b", "b"], lambda w: w @ values / w.sum(axis=1))
+        (2.0, 6.0)
+    """
+    labels, index = np.unique(np.asarray(tickets), return_inverse=True)
+    count = len(labels)
+    picks = np.random.default_rng(seed).integers(0, count, (n_boot, count))
+    drawn = np.bincount((picks + count * np.arange(n_boot)[:, None]).ravel(),
+                        minlength=n_boot * count).reshape(n_boot, count)  # fmt: skip
+    boot = np.asarray(statistic(drawn[:, index].astype(float)), dtype=float)
+    boot = boot[~np.isnan(boot)]
+    if not boot.size:
+        return math.nan, math.nan
+    tail = round((1 - level) / 2, 12)  # 0.025, not 0.025000000000000022
+    lo, hi = np.quantile(boot, [tail, 1 - tail], method=method)
+    return float(lo), float(hi)
+
+
 def two_proportion_p(s1: int, n1: int, s2: int, n2: int) -> float:
     """Two-sided p-value of the pooled z-test for two independent proportions (unpaired).
 
@@ -133,6 +196,13 @@ def fisher_exact_p(s1: int, n1: int, s2: int, n2: int) -> float:
     return float(min(1.0, pmf[pmf <= observed * (1 + 1e-7)].sum()))
 
 
+def selected(frame: pd.DataFrame, config: Mapping) -> pd.DataFrame:
+    """The rows of ``frame`` holding the column values of ``config`` (``{"layers": "none"}``)."""
+    for column, value in config.items():
+        frame = frame[frame[column] == value]
+    return frame
+
+
 def paired_outcomes(frame, a: Mapping, b: Mapping, metric: str = "success"):
     """The two configurations' trials matched on ``(seed, ticket_id)``: two 0/1 arrays.
 
@@ -140,12 +210,7 @@ def paired_outcomes(frame, a: Mapping, b: Mapping, metric: str = "success"):
     outcome (``success``, ``silent_failure``, ...).
     """
     keys = ["seed", "ticket_id"]
-    sides = []
-    for config in (a, b):
-        rows = frame
-        for column, value in config.items():
-            rows = rows[rows[column] == value]
-        sides.append(rows.set_index(keys)["outcome"].eq(metric).astype(int))
+    sides = [selected(frame, c).set_index(keys)["outcome"].eq(metric).astype(int) for c in (a, b)]
     joined = sides[0].to_frame("a").join(sides[1].to_frame("b"), how="inner")
     if joined.empty:
         raise ValueError(f"no paired trials between {dict(a)} and {dict(b)}")
@@ -183,59 +248,112 @@ def compare(frame, a: Mapping, b: Mapping, metric: str = "success", seed: int = 
     }
 
 
-def layer_effects(frame, metric: str = "success"):
-    """Each layer's effect with the others held fixed, from an on/off grid of layer settings.
+def mean_ratio(
+    frame: pd.DataFrame,
+    a: Mapping,
+    b: Mapping,
+    metric: str = "tokens",
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> dict:
+    """Mean of ``metric`` under configuration ``b`` divided by its mean under ``a``.
 
-    For every pair of settings that differ only in one layer (off vs on), within the same
-    backend and profile, the paired difference ``on - off``; one row per pair, with the
-    McNemar p-value. Average a layer's rows for its mean effect across contexts.
+    Trials are paired on ``(seed, ticket_id)``; the 95% interval is a :func:`ticket_bootstrap`.
+
+    Args:
+        frame: a results frame.
+        a: the reference configuration, as column values (``{"layers": "state,protocol"}``).
+        b: the configuration to compare.
+        metric: ``tokens`` (in + out), a numeric column, or an outcome (``escalated``: 0/1
+            per trial, so the ratio is a ratio of rates).
+        n_boot: bootstrap resamples.
+        seed: the bootstrap's seed.
+
+    Returns:
+        ``{"metric", "pairs", "tickets", "a_mean", "b_mean", "ratio", "ci95"}``; a ratio over
+        a zero mean is ``inf`` (``nan`` when both are zero).
+
+    Example:
+        >>> rows = [{"layers": x, "seed": 0, "ticket_id": f"T{i}", "tokens_in": t,
+        ...          "tokens_out": 0} for i in range(4) for x, t in (("a", 10), ("b", 15))]
+        >>> r = mean_ratio(pd.DataFrame(rows), {"layers": "a"}, {"layers": "b"})
+        >>> r["ratio"], r["ci95"]
+        (1.5, [1.5, 1.5])
     """
-    import pandas as pd
+    pairs = pd.concat([_values(frame, a, metric), _values(frame, b, metric)], axis=1).dropna()
+    if pairs.empty:
+        raise ValueError(f"no paired trials between {dict(a)} and {dict(b)}")
+    values = pairs.to_numpy()
+    tickets = pairs.index.get_level_values("ticket_id")
 
-    from coordlab.config import LAYER_NAMES, Layers
+    def ratio(weights):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            totals = weights @ values
+            return totals[..., 1] / totals[..., 0]
 
-    settings = {label: Layers.parse(label) for label in frame["layers"].unique()}
+    lo, hi = ticket_bootstrap(tickets, ratio, n_boot, seed, method="inverted_cdf")
+    a_mean, b_mean = values.mean(axis=0)
+    return {
+        "metric": metric,
+        "pairs": len(values),
+        "tickets": len(set(tickets)),
+        "a_mean": float(a_mean),
+        "b_mean": float(b_mean),
+        "ratio": float(ratio(np.ones(len(values)))),
+        "ci95": [lo, hi],
+    }
+
+
+def _values(frame: pd.DataFrame, config: Mapping, metric: str) -> pd.Series:
+    rows = selected(frame, config)
+    if metric == "tokens":
+        values = rows["tokens_in"] + rows["tokens_out"]
+    elif metric in rows.columns:
+        values = rows[metric]
+    else:
+        values = rows["outcome"] == metric
+    return values.astype(float).set_axis(pd.MultiIndex.from_frame(rows[["seed", "ticket_id"]]))
+
+
+def layer_pairs(labels) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """(layer, on-mode) -> the (off, on) label pairs among ``labels`` that differ only there.
+
+    Each pair is a *context* of that layer's effect (``S+P`` vs ``S+P+R`` is recovery's effect
+    with state and protocol on); layers in their order, pairs from fewest layers on.
+
+    Example:
+        >>> layer_pairs(["none", "state", "recovery", "state,recovery"])[("state", "typed")]
+        [('none', 'state'), ('recovery', 'state,recovery')]
+    """
+    parsed = {label: Layers.parse(label) for label in sorted(set(labels), key=label_order)}
+    found: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for on_label, on in parsed.items():
+        for layer in (name for name in LAYER_NAMES if on.on(name)):
+            off = replace(on, **{layer: "off"})
+            off_label = next((label for label, p in parsed.items() if p == off), None)
+            if off_label is not None:
+                found.setdefault((layer, getattr(on, layer)), []).append((off_label, on_label))
+    return dict(sorted(found.items(), key=lambda item: LAYER_NAMES.index(item[0][0])))
+
+
+def layer_effects(frame, metric: str = "success") -> pd.DataFrame:
+    """Each layer's effect with the others held fixed, from a grid of layer settings.
+
+    For every pair of settings that differ only in one layer (:func:`layer_pairs`), within the
+    same backend and profile, the paired difference ``on - off``; one row per pair (``mode`` is
+    the layer's on-mode), with the McNemar p-value. Average a layer's rows for its mean effect
+    across contexts.
+    """
     rows = []
     for (backend, profile), group in frame.groupby(["backend", "profile"]):
-        present = {label: settings[label] for label in group["layers"].unique()}
-        for off_label, off in present.items():
-            for layer in LAYER_NAMES:
-                if getattr(off, layer) != "off":
-                    continue
-                on_label = _with_layer_on(off, layer, present)
-                if on_label is None:
-                    continue
+        for (layer, mode), pairs in layer_pairs(group["layers"].unique()).items():
+            for off_label, on_label in pairs:
                 result = compare(group, {"layers": off_label}, {"layers": on_label}, metric)
-                rows.append(
-                    {
-                        "backend": backend,
-                        "profile": profile,
-                        "layer": layer,
-                        "others": _others(off, layer),
-                        "off": result["a_rate"],
-                        "on": result["b_rate"],
-                        "effect": result["diff"],
-                        "mcnemar_p": result["mcnemar_p"],
-                        "pairs": result["pairs"],
-                    }
-                )
+                others = [n for n in LAYER_NAMES if n != layer and Layers.parse(off_label).on(n)]
+                rows.append({
+                    "backend": backend, "profile": profile, "layer": layer, "mode": mode,
+                    "others": ",".join(others) or "none", "off": result["a_rate"],
+                    "on": result["b_rate"], "effect": result["diff"],
+                    "mcnemar_p": result["mcnemar_p"], "pairs": result["pairs"],
+                })  # fmt: skip
     return pd.DataFrame(rows)
-
-
-def _with_layer_on(off, layer: str, present: Mapping) -> str | None:
-    from coordlab.config import LAYER_NAMES
-
-    for label, setting in present.items():
-        others_equal = all(
-            getattr(setting, name) == getattr(off, name) for name in LAYER_NAMES if name != layer
-        )
-        if others_equal and getattr(setting, layer) != "off":
-            return label
-    return None
-
-
-def _others(setting, layer: str) -> str:
-    from coordlab.config import LAYER_NAMES
-
-    on = [name for name in LAYER_NAMES if name != layer and getattr(setting, name) != "off"]
-    return ",".join(on) or "none"

@@ -7,9 +7,9 @@ count are not recorded: they do not change the results). Without a manifest (a C
 file), the command is rebuilt from the trials themselves.
 
 **Layer effects.** For each layer (and each of its modes in the grid), every pair of settings
-that differ only in that layer is a *context* (``S+P`` vs ``S+P+R`` is recovery's effect with
-state and protocol on). For each paired trial (seed, ticket) the on − off differences are
-averaged over the contexts, then a paired bootstrap
+that differ only in that layer is a *context* (:func:`coordlab.experiment.stats.layer_pairs`:
+``S+P`` vs ``S+P+R`` is recovery's effect with state and protocol on). For each paired trial
+(seed, ticket) the on − off differences are averaged over the contexts, then a paired bootstrap
 (:func:`coordlab.experiment.stats.paired_bootstrap`, resampling trials so that a ticket's
 contexts stay together) gives the mean effect and its 95% interval: on success, silent failure,
 escalation and crash. The mean equals the average of
@@ -31,14 +31,13 @@ from __future__ import annotations
 import html
 import json
 import shlex
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from coordlab.config import LAYER_NAMES, Layers, label_order, layer_grid
-from coordlab.experiment.stats import paired_bootstrap
+from coordlab.config import layer_grid
+from coordlab.experiment.stats import layer_pairs, paired_bootstrap
 
 MANIFESTS = ("_sweep.json", "sweep.json")
 """Manifest names, newest first (read whichever exists)."""
@@ -135,24 +134,6 @@ def sweep_command(manifest: dict | None, frame: pd.DataFrame, results: str) -> t
     return " ".join(parts), source
 
 
-def comparisons(labels) -> dict[tuple[str, str], list[tuple[str, str]]]:
-    """(layer, on-mode) -> the (off, on) label pairs that differ only in that layer.
-
-    Example:
-        >>> comparisons(["none", "state", "recovery", "state,recovery"])[("state", "typed")]
-        [('none', 'state'), ('recovery', 'state,recovery')]
-    """
-    parsed = {label: Layers.parse(label) for label in sorted(set(labels), key=label_order)}
-    found: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for on_label, on in parsed.items():
-        for layer in (name for name in LAYER_NAMES if on.on(name)):
-            off = replace(on, **{layer: "off"})
-            off_label = next((label for label, p in parsed.items() if p == off), None)
-            if off_label is not None:
-                found.setdefault((layer, getattr(on, layer)), []).append((off_label, on_label))
-    return dict(sorted(found.items(), key=lambda item: LAYER_NAMES.index(item[0][0])))
-
-
 def _pooled(wide: pd.DataFrame, contexts) -> tuple[float, float, float, int]:
     """Mean on − off over contexts per paired trial, bootstrapped: (diff, lo, hi, pairs)."""
     offs = wide[[off for off, _ in contexts]].to_numpy(dtype=float)
@@ -166,7 +147,7 @@ def effect_rows(frame: pd.DataFrame) -> list[dict]:
     """One row per (backend, profile, layer, mode): each metric's (diff, lo, hi, pairs)."""
     rows = []
     for (backend, profile), group in frame.groupby(["backend", "profile"], sort=True):
-        found = comparisons(group["layers"].unique())
+        found = layer_pairs(group["layers"].unique())
         wide = {
             metric: group.assign(hit=group["outcome"].eq(metric).astype(float)).pivot_table(
                 index=["seed", "ticket_id"], columns="layers", values="hit"
