@@ -30,7 +30,7 @@ from coordlab.experiment.cache import ResultCache  # noqa: E402
 from coordlab.experiment.compounding import fault_spread, price_options, product_rule  # noqa: E402
 from coordlab.experiment.cost import cost_table, frontier, marginal_cost, reprice  # noqa: E402
 from coordlab.experiment.runner import run_trials, summarize  # noqa: E402
-from coordlab.experiment.stats import compare, layer_effects, pass_hat_k, wilson  # noqa: E402
+from coordlab.experiment.stats import compare, layer_effects, mean_ratio, pass_hat_k, wilson  # noqa: E402
 from coordlab.experiment.store import read_results  # noqa: E402
 from coordlab.experiment.sweep import summaries, sweep  # noqa: E402
 from coordlab.llm.base import LLM, Completion, Message  # noqa: E402
@@ -54,7 +54,6 @@ from coordlab.viz.tables import outcome_table, trial_steps  # noqa: E402
 from coordlab.viz.timeline import trial_timeline  # noqa: E402
 from coordlab.viz.verifiers import (  # noqa: E402
     catches_by_fault,
-    mean_ratio,
     verification_panel,
     verifier_bars,
     verifier_table,

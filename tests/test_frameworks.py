@@ -18,7 +18,9 @@ from coordlab.viz import frameworks, received  # noqa: E402
 
 @pytest.fixture(scope="module")
 def frame():
-    """plain and langgraph, layers off and on, 12 tickets."""
+    """plain and langgraph, layers off and on, 12 tickets (skipped without the extra)."""
+    if "langgraph" not in available():
+        pytest.skip("needs the langgraph extra")
     return coordlab.sweep("plain,langgraph", ["none", "all"], "uniform-97", tickets=12,
                           executor="serial")  # fmt: skip
 
@@ -126,13 +128,13 @@ def test_received_panel_shows_a_grid_or_says_why_not():
     record = received.record_calls([], ["none", "all"], coordlab.load_tickets(limit=2))
     panel = record.panel("decide", "none")
     assert list(panel.controls["step"].options) == ["intake", "decide", "compose", "verify"]
-    assert "text/html" in panel.view.outputs[0]["data"]
+    assert "text/html" in panel.plot.outputs[0]["data"]
     panel.controls["step"].value = "verify"
-    assert panel.view.outputs[0]["data"] == {
+    assert panel.plot.outputs[0]["data"] == {
         "text/plain": "no verify call for ticket T0001 with layers none"
     }
     panel.controls["layers"].value = "all"
-    assert "step verify" in panel.view.outputs[0]["data"]["text/html"]
+    assert "step verify" in panel.plot.outputs[0]["data"]["text/html"]
     assert repr(panel) == "<ReceivedPanel step=verify | layers=all | whole prompt=False>"
 
 

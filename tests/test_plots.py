@@ -9,6 +9,7 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
 
 import coordlab  # noqa: E402
 from coordlab.config import layer_grid  # noqa: E402
@@ -69,8 +70,11 @@ def test_outcome_bars_success_has_its_wilson_interval(runs):
     bars = next(c for c in ax.containers if c.get_label() == "success, Wilson 95% interval")
     (segments,) = bars.lines[2]
     spans = [sorted(seg[:, 1]) for seg in segments.get_segments()]
-    expected = [s["ci95"] for s in summaries]
-    assert [v for span in spans for v in span] == pytest.approx(sum(expected, []), abs=1e-9)
+    counts = [coordlab.wilson(s["outcomes"]["success"], s["trials"]) for s in summaries]
+    assert [v for span in spans for v in span] == pytest.approx(sum(map(list, counts), []))
+    assert [v for span in spans for v in span] == pytest.approx(
+        sum((s["ci95"] for s in summaries), []), abs=1e-4
+    )  # the summary's own interval, rounded
 
 
 def test_outcome_bars_failures_get_their_own_scale(runs):
@@ -126,19 +130,30 @@ def test_reliability_plot_has_short_flat_labels_and_the_prediction(grid):
     assert "seed-002" in ax.get_title() and "10 trials per point" in ax.get_title()
 
 
-def test_cost_frontier_numbers_its_points_and_names_them(grid):
-    from coordlab.experiment.cost import cost_table, frontier
+def test_the_report_draws_one_labelled_frontier_per_profile():
+    from coordlab.viz.captions import figures
+
+    frame = coordlab.sweep("plain", "none;recovery", "seed-002,uniform-97", tickets=6,
+                           executor="serial")  # fmt: skip
+    shown = {title: ax for title, ax, _ in figures(frame)}
+    costs = [title for title in shown if title.startswith("Cost")]
+    assert costs == ["Cost vs success: seed-002", "Cost vs success: uniform-97"]
+    ax = shown["Cost vs success: uniform-97"]
+    assert "profile uniform-97" in ax.get_title() and "seed-002" not in ax.get_title()
+    assert sorted(n for t in ax.texts for n in t.get_text().split(" = ")) == ["R", "none"]
+
+
+def test_a_frontier_of_several_backends_names_the_backend(grid):
+    from coordlab.viz.frontier import frontier_plot
 
     frame, _ = grid
-    table = cost_table(frame)
-    ax = plots.cost_frontier(table)
-    numbers = [a.get_text() for a in ax.texts if a.get_text().isdigit()]
-    best = frontier(table)
-    assert numbers == [str(n) for n in range(1, len(best) + 1)]
-    offsets = [a.xyann[1] for a in ax.texts if a.get_text().isdigit()]
-    assert all(a != b for a, b in zip(offsets, offsets[1:], strict=False))  # alternate
-    key = next(t.get_text() for t in ax.texts if t.get_text().startswith("frontier"))
-    assert all(short_label(label[1]) in key for label in best.index)
+    both = pd.concat([frame, frame.assign(backend="copy")])
+    ax = frontier_plot(coordlab.cost_table(both))
+    named = sorted(n for t in ax.texts for n in t.get_text().split(" = "))
+    assert len(named) == 10 and "copy · S+R" in named and "plain · S+R" in named
+    assert ax.get_title().startswith("Cost vs success: 10 configurations")
+    assert ax.get_title().endswith("· profile seed-002 · 10 trials per point")
+    assert "copy, plain" in ax.get_title() or "plain, copy" in ax.get_title()
 
 
 def test_predicted_vs_measured_says_what_its_axes_are(grid):

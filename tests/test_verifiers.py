@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import coordlab  # noqa: E402
+from coordlab.experiment.stats import mean_ratio  # noqa: E402
 from coordlab.viz import verifiers  # noqa: E402
 
 MODES = ("off", "gate", "critic-strict", "critic-vague", "full")
@@ -109,22 +110,22 @@ def test_a_frame_without_a_single_check_mode_is_refused(frame):
 
 def test_mean_ratio_is_the_ratio_of_means_with_a_ticket_bootstrap(frame):
     a, b = {"layers": "state,protocol"}, {"layers": "state,protocol,verification:critic-strict"}
-    result = verifiers.mean_ratio(frame, a, b)
+    result = mean_ratio(frame, a, b)
     tokens = lambda c: frame[frame["layers"] == c["layers"]].eval("tokens_in + tokens_out")  # noqa: E731
     assert result["ratio"] == pytest.approx(tokens(b).mean() / tokens(a).mean())
     assert result["ci95"][0] <= result["ratio"] <= result["ci95"][1]
     assert result["tickets"] == 60 and result["pairs"] == 120
-    same = verifiers.mean_ratio(frame, a, a)
+    same = mean_ratio(frame, a, a)
     assert same["ratio"] == 1.0 and same["ci95"] == [1.0, 1.0]
 
 
 def test_mean_ratio_of_an_outcome_is_a_ratio_of_rates(frame):
     a, b = {"layers": "state,protocol"}, {"layers": "state,protocol,verification"}
-    result = verifiers.mean_ratio(frame, a, b, "escalated")
+    result = mean_ratio(frame, a, b, "escalated")
     rate = lambda c: (frame[frame["layers"] == c["layers"]]["outcome"] == "escalated").mean()  # noqa: E731
     assert result["a_mean"] == pytest.approx(rate(a))
     assert result["ratio"] == pytest.approx(rate(b) / rate(a))
-    never = verifiers.mean_ratio(frame, a, b, "no_such_outcome")
+    never = mean_ratio(frame, a, b, "no_such_outcome")
     assert np.isnan(never["ratio"])
 
 

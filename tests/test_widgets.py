@@ -52,3 +52,27 @@ def test_a_backend_without_its_extra_shows_the_pip_hint(panel, monkeypatch):
     assert "cannot run this setting" in panel.numbers.value
     assert 'pip install "coordlab[nowhere]"' in panel.numbers.value
     assert panel.plot.outputs == ()
+
+
+def test_the_panel_keeps_the_browser_tests_contract(panel):
+    import ipywidgets
+
+    assert isinstance(panel, ipywidgets.VBox) and "coordlab-panel" in panel._dom_classes
+    dropdowns = [
+        c.description for c in panel.controls.values() if isinstance(c, ipywidgets.Dropdown)
+    ]
+    assert dropdowns == ["state", "protocol", "verification", "recovery", "backend", "profile"]
+    assert isinstance(panel.controls["seeds"], ipywidgets.IntSlider)
+    assert "coordlab-numbers" in panel.numbers._dom_classes
+    assert "coordlab-plot" in panel.plot._dom_classes and len(panel.plot.outputs) == 1
+    assert panel.setting().label == "all" and set(panel.summaries()) == {
+        "layers off", "chosen: all", "all layers on"
+    }  # fmt: skip
+
+
+def test_a_profile_or_backend_outside_the_offered_ones_is_added():
+    panel = coordlab.layer_panel(profile="uniform-99", tickets=3, cache=None, profiles=["perfect"])
+    assert list(panel.controls["profile"].options) == ["perfect", "uniform-99"]
+    assert "uniform-99" in repr(panel) and "cannot run" not in panel.numbers.value
+    panel.controls["profile"].value = "perfect"
+    assert "profile perfect" in panel.numbers.value

@@ -1,7 +1,8 @@
 """The report's figures, each with a caption that says what it shows and how to read it.
 
 Captions are computed from the results (trials per point, where the axis starts), like the
-plots' titles. :func:`figures` draws them with :mod:`coordlab.viz.plots`.
+plots' titles. :func:`figures` draws them with :mod:`coordlab.viz.plots` and
+:func:`coordlab.viz.frontier.frontier_plot`.
 
 Example:
     >>> import matplotlib
@@ -19,6 +20,7 @@ import pandas as pd
 from coordlab.experiment.cost import cost_table
 from coordlab.experiment.sweep import summaries
 from coordlab.viz import plots
+from coordlab.viz.frontier import frontier_plot
 
 RELIABILITY = (
     "Each point is one configuration's measured end-to-end success with its 95% Wilson "
@@ -30,10 +32,12 @@ RELIABILITY = (
 )
 FRONTIER = (
     "Each point is one configuration: mean dollars per trial (x) against end-to-end success "
-    "(y). The joined, numbered points are the frontier, cheapest first: no other configuration "
-    "is both cheaper and more reliable; the key at the right names each number with its cost "
-    "and success. How to read it: walking up the frontier shows what each step of reliability "
-    "costs; a grey point is dominated (some frontier point is cheaper and at least as good)."
+    "(y), with its 95% Wilson interval, labelled with its layer setting (settings that land on "
+    "the same point share a label, joined by =). The joined points are the frontier, cheapest "
+    "first: no other configuration is both cheaper and more reliable. How to read it: walking "
+    "up the frontier shows what each step of reliability costs; a grey point is beaten on both "
+    "cost and success. With several fault profiles there is one plot per profile (a profile is "
+    "the world, not a choice)."
 )
 PREDICTED = (
     "Each point is one configuration: x is the product of its measured per-step accuracies "
@@ -54,15 +58,21 @@ FRAMEWORKS = (
 
 
 def figures(frame: pd.DataFrame) -> list[tuple[str, object, str]]:
-    """(title, Axes, caption) for each plot of the report; frameworks only with 2+ backends."""
+    """(title, Axes, caption) for each plot of the report.
+
+    The cost frontier is drawn once per profile; frameworks side by side only with 2+ backends.
+    """
     sums = summaries(frame)
     reliability = plots.reliability_by_layers(sums)
     floor = f"{reliability.get_ylim()[0]:.2f}"
-    shown = [
-        ("Success by layer setting", reliability, RELIABILITY.format(floor=floor)),
-        ("Cost vs success", plots.cost_frontier(cost_table(frame)), FRONTIER),
-        ("Predicted vs measured", plots.predicted_vs_measured(sums), PREDICTED),
-    ]
+    shown = [("Success by layer setting", reliability, RELIABILITY.format(floor=floor))]
+    table = cost_table(frame)
+    profiles = list(dict.fromkeys(table.index.get_level_values("profile")))
+    for profile in profiles:
+        mine = table[table.index.get_level_values("profile") == profile]
+        title = "Cost vs success" + (f": {profile}" if len(profiles) > 1 else "")
+        shown.append((title, frontier_plot(mine), FRONTIER))
+    shown.append(("Predicted vs measured", plots.predicted_vs_measured(sums), PREDICTED))
     if frame["backend"].nunique() > 1:
         frameworks = plots.framework_comparison(sums)
         floor = f"{frameworks.get_ylim()[0]:.2f}"

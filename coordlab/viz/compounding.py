@@ -22,14 +22,12 @@ Example:
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pandas as pd
 
-from coordlab.viz.labels import delta, interval, short_label, zoom_floor
-from coordlab.viz.sweep_plots import SERIES_COLOURS, percent
-from coordlab.viz.widgets import png_output, require_ipywidgets
+from coordlab.viz.choices import panel, require_ipywidgets
+from coordlab.viz.figures import SERIES_COLOURS, new_axes, percent
+from coordlab.viz.labels import delta, error_bars, interval, rate, shared, short_label, zoom_floor
 
 CURVE, DESK, MARK = "#264653", "#adb5bd", "#e76f51"
 
@@ -41,7 +39,7 @@ def power(base: str, exponent) -> str:
 
 def _errors(table: pd.DataFrame) -> list:
     """Matplotlib ``yerr`` of the success column from its interval columns."""
-    return [table["success"] - table["ci_lo"], table["ci_hi"] - table["success"]]
+    return error_bars(table["success"], table["ci_lo"], table["ci_hi"])
 
 
 def _measured(ax, table: pd.DataFrame, xs) -> None:
@@ -115,59 +113,55 @@ def compounding_plot(table: pd.DataFrame, p: float = 0.97, n: int | None = None,
     left, right = axes
     _against_p(left, table, p, n)
     _against_n(right, table, p, n)
-    first = table.iloc[0]
-    counts = sorted(set(table["trials"]))
-    count = f"{counts[0]:,}" if len(counts) == 1 else f"{counts[0]:,}–{counts[-1]:,}"
-    left.set_title(f"{power(f'{p:.3f}', n)} = {p**n:.3f} · measured: {first['backend']}, layers "
-                   f"{first['layers']}, {count} trials per point", fontsize=10)  # fmt: skip
+    measured = shared(table, ("backend", "layers", "trials"), per="point", listing=True, sep=", ")
+    left.set_title(f"{power(f'{p:.3f}', n)} = {p**n:.3f} · measured: {measured}", fontsize=10)
     return left, right
 
 
 def compounding_panel(table: pd.DataFrame, p: float = 0.97, n: int | None = None):
     """A slider for p and one for n over :func:`compounding_plot`; the figure redraws.
 
+    Args:
+        table: rows of :func:`coordlab.experiment.compounding.product_rule` (as for
+            :func:`compounding_plot`).
+        p: the per-step reliability to start from.
+        n: the number of steps to start from (default the runs' own number of work steps).
+
     Returns:
-        An ``ipywidgets.VBox`` with ``p``, ``n`` (the sliders), ``plot`` (an Output) and
-        ``redraw()``; display it as the last line of a cell.
+        A :func:`coordlab.viz.choices.panel` with ``p``, ``n`` (the sliders) and ``plot``;
+        display it as the last line of a cell.
+
+    Example:
+        >>> import pandas as pd
+        >>> table = pd.DataFrame({"backend": ["plain"], "layers": ["none"], "trials": [100],
+        ...     "per_step": [0.9], "steps": [6], "predicted": [0.54], "success": [0.52],
+        ...     "ci_lo": [0.42], "ci_hi": [0.62]})
+        >>> panel = compounding_panel(table, p=0.95)
+        >>> panel.n.value = 4
+        >>> panel
+        <CompoundingPanel p=0.950 n=4: p^n = 0.815>
     """
-    n = int(table["steps"].iloc[0]) if n is None else n
-    return _panel_class()(table, p, n)
-
-
-@functools.cache
-def _panel_class():
     widgets = require_ipywidgets()
+    n = int(table["steps"].iloc[0]) if n is None else n
+    style, layout = {"description_width": "150px"}, {"width": "460px"}
+    sliders = {
+        "p": widgets.FloatSlider(value=p, min=0.80, max=1.0, step=0.005, readout_format=".3f",
+                                 description="per-step reliability p", continuous_update=False,
+                                 style=style, layout=layout),
+        "n": widgets.IntSlider(value=n, min=1, max=30, description="number of steps n",
+                               continuous_update=False, style=style, layout=layout),
+    }  # fmt: skip
 
-    class CompoundingPanel(widgets.VBox):
-        """Sliders ``p`` and ``n`` over the p^n figure in ``plot``."""
+    def draw(p: float, n: int):
+        return compounding_plot(table, p, n)[0].figure
 
-        def __init__(self, table: pd.DataFrame, p: float, n: int):
-            self.table, style = table, {"description_width": "150px"}
-            layout = {"width": "460px"}
-            self.p = widgets.FloatSlider(
-                value=p, min=0.80, max=1.0, step=0.005, readout_format=".3f", layout=layout,
-                continuous_update=False, description="per-step reliability p", style=style,
-            )  # fmt: skip
-            self.n = widgets.IntSlider(value=n, min=1, max=30, continuous_update=False,
-                                       description="number of steps n", style=style,
-                                       layout=layout)  # fmt: skip
-            self.plot = widgets.Output().add_class("coordlab-plot")
-            super().__init__([widgets.HBox([self.p, self.n]), self.plot])
-            self.add_class("coordlab-compounding-panel")
-            for slider in (self.p, self.n):
-                slider.observe(lambda _change: self.redraw(), names="value")
-            self.redraw()
+    def text(shown) -> str:
+        p, n = shown.p.value, shown.n.value
+        return f"<CompoundingPanel p={p:.3f} n={n}: p^n = {p**n:.3f}>"
 
-        def redraw(self) -> None:
-            """Draw the figure for the sliders' values."""
-            left, _ = compounding_plot(self.table, self.p.value, self.n.value)
-            self.plot.outputs = (png_output(left.figure),)
-
-        def __repr__(self) -> str:
-            p, n = self.p.value, self.n.value
-            return f"<CompoundingPanel p={p:.3f} n={n}: p^n = {p**n:.3f}>"
-
-    return CompoundingPanel
+    shown = panel("CompoundingPanel", sliders, draw, css="coordlab-compounding-panel", text=text)
+    shown.p, shown.n = sliders["p"], sliders["n"]
+    return shown
 
 
 def option_name(row) -> str:
@@ -185,9 +179,16 @@ def options_plot(options: pd.DataFrame, ax=None):
 
     Returns:
         The Axes.
-    """
-    from coordlab.viz.sweep_plots import new_axes
 
+    Example:
+        >>> import coordlab
+        >>> frame = coordlab.sweep("plain", "none;all", "perfect", tickets=3, executor="serial")
+        >>> options = coordlab.price_options(frame, [("none", "perfect", "primary"),
+        ...                                          ("all", "perfect", "frontier")])
+        >>> ax = options_plot(options)
+        >>> ax.texts[1].get_text().splitlines()[0]
+        '100% per step, layers S+P+V+R, frontier prices'
+    """
     ax = new_axes(ax, (9, 4.2))
     right = options["usd_per_trial"].max()
     for i, (_, row) in enumerate(options.iterrows()):
@@ -195,8 +196,8 @@ def options_plot(options: pd.DataFrame, ax=None):
         ax.errorbar([row["usd_per_trial"]], [row["success"]], _errors(options.iloc[[i]]),
                     fmt="o", ms=7, capsize=4, color=colour)  # fmt: skip
         relative = "the reference" if i == 0 else f"{row['cost_x']:.2f}× the first"
-        text = (f"{option_name(row)}\nsuccess {row['success']:.3f} "
-                f"[{row['ci_lo']:.3f}, {row['ci_hi']:.3f}]\n"
+        text = (f"{option_name(row)}\nsuccess {rate(row['success'])} "
+                f"{interval(row['ci_lo'], row['ci_hi'])}\n"
                 f"\\${row['usd_per_trial']:.5f} per trial ({relative}), "
                 f"\\${row['usd_per_success']:.5f} per success")  # fmt: skip
         flip = row["usd_per_trial"] > right * 0.6
@@ -210,8 +211,8 @@ def options_plot(options: pd.DataFrame, ax=None):
     ax.set_ylabel("end-to-end success")
     ax.yaxis.set_major_formatter(percent(0))
     ax.grid(alpha=0.3)
-    counts = sorted(set(options["trials"]))
-    ax.set_title(f"What each option buys and costs · {counts[0]:,} trials per point", fontsize=10)
+    trials = shared(options, ["trials"], per="point", listing=True)
+    ax.set_title(f"What each option buys and costs · {trials}", fontsize=10)
     return ax
 
 
@@ -228,9 +229,15 @@ def rule_plot(table: pd.DataFrame, ax=None):
 
     Returns:
         The Axes.
-    """
-    from coordlab.viz.sweep_plots import new_axes
 
+    Example:
+        >>> import coordlab
+        >>> frame = coordlab.sweep("plain", "none", "uniform-90,correlated-90", tickets=10,
+        ...                        executor="serial")
+        >>> ax = rule_plot(coordlab.product_rule(frame, n_boot=100))
+        >>> [t.get_text() for t in ax.get_xticklabels()]
+        ['correlated-90', 'uniform-90']
+    """
     ax = new_axes(ax, (8, 4))
     xs = list(range(len(table)))
     lefts, rights = [x - 0.25 for x in xs], [x + 0.25 for x in xs]
@@ -253,7 +260,6 @@ def rule_plot(table: pd.DataFrame, ax=None):
     ax.yaxis.set_major_formatter(percent(0))
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
-    first = table.iloc[0]
-    ax.set_title(f"Measured vs the product rule · {first['backend']}, layers {first['layers']}, "
-                 f"{first['trials']:,} trials per point", fontsize=10)  # fmt: skip
+    measured = shared(table, ("backend", "layers", "trials"), per="point", listing=True, sep=", ")
+    ax.set_title(f"Measured vs the product rule · {measured}", fontsize=10)
     return ax

@@ -7,10 +7,13 @@ Every backend runs the same shared steps against the same keyed faults, so a tri
 beside the reference's; :func:`framework_bars` draws one of them for one layer setting.
 
 Example:
+    A relabelled copy of plain stands in for a second backend here, so it runs without extras:
+
     >>> import coordlab
-    >>> frame = coordlab.sweep("plain,langgraph", "none", "perfect", tickets=4, executor="serial")
+    >>> plain = coordlab.sweep("plain", "none", "perfect", tickets=4, executor="serial")
+    >>> frame = pd.concat([plain, plain.assign(backend="copy")])
     >>> paired_agreement(frame).frame[["backend", "pairs", "agree"]].to_dict("records")
-    [{'backend': 'langgraph', 'pairs': 4, 'agree': 4}]
+    [{'backend': 'copy', 'pairs': 4, 'agree': 4}]
     >>> costs = framework_costs(frame)
     >>> list(costs.frame["tokens in ×"])
     ['1.00', '1.00']
@@ -18,8 +21,6 @@ Example:
 
 from __future__ import annotations
 
-import functools
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -27,11 +28,11 @@ import pandas as pd
 
 from coordlab.backends.base import REGISTRY
 from coordlab.config import label_order
-from coordlab.experiment.stats import wilson
-from coordlab.viz.labels import interval
-from coordlab.viz.sweep_plots import SERIES_COLOURS, new_axes
+from coordlab.experiment.stats import ticket_bootstrap, wilson_rate
+from coordlab.viz.choices import choice_panel, panel, require_ipywidgets
+from coordlab.viz.figures import SERIES_COLOURS, new_axes
+from coordlab.viz.labels import error_bars, interval, shared
 from coordlab.viz.tables import Table
-from coordlab.viz.widgets import require_ipywidgets
 
 KEYS = ("outcome", "action", "amount")
 """What must be equal between a backend's trial and the reference's."""
@@ -89,10 +90,10 @@ def paired_agreement(frame: pd.DataFrame, reference: str = "plain", keys=KEYS) -
             pairs = _paired(frame, layers, backend, reference)
             equal = np.logical_and.reduce([_same(pairs[f"{k}_ref"], pairs[k]) for k in keys])
             wrong = [f"{seed}/{ticket}" for _, seed, ticket in pairs.index[~equal]]
+            share, lo, hi = wilson_rate(int(equal.sum()), len(pairs))
             rows.append({
                 "layers": layers, "backend": backend, "pairs": len(pairs),
-                "agree": int(equal.sum()), "share": equal.mean() if len(pairs) else math.nan,
-                "95% CI": interval(*wilson(int(equal.sum()), len(pairs))),
+                "agree": int(equal.sum()), "share": share, "95% CI": interval(lo, hi),
                 "disagreeing trials": ", ".join(wrong[:5]) + (" …" if len(wrong) > 5 else "")
                 or "none",
             })  # fmt: skip
@@ -106,22 +107,40 @@ def metric_stats(frame: pd.DataFrame, layers: str, metric: str, reference: str =
     Returns:
         One dict per backend (reference first): ``backend, trials, value, lo, hi, ratio``; the
         value is the mean (or, for ``ms``, the median) over the trials paired with the
-        reference's, with a percentile bootstrap 95% interval.
+        reference's, with a :func:`~coordlab.experiment.stats.ticket_bootstrap` 95% interval
+        (the same resamples of tickets for every backend).
     """
     column, scale, _, stat = METRICS[metric]
     centre = np.median if stat == "median" else np.mean
     out = []
     for backend in _backends(frame, reference):
-        rng = np.random.default_rng(0)  # the same resamples for every backend
         pairs = _paired(frame, layers, backend, reference)
         mine, ref = pairs[column].to_numpy() * scale, pairs[f"{column}_ref"].to_numpy() * scale
-        boot = centre(mine[rng.integers(0, len(mine), size=(2000, len(mine)))], axis=1)
-        lo, hi = np.quantile(boot, [0.025, 0.975])
+        if stat == "median":
+            resampled = lambda w, x=mine: weighted_median(x, w)  # noqa: E731
+        else:
+            resampled = lambda w, x=mine: w @ x / w.sum(axis=-1)  # noqa: E731
+        lo, hi = ticket_bootstrap(pairs.index.get_level_values("ticket_id"), resampled)
         out.append({
             "backend": backend, "trials": len(mine), "value": float(centre(mine)),
-            "lo": float(lo), "hi": float(hi), "ratio": float(centre(mine) / centre(ref)),
+            "lo": lo, "hi": hi, "ratio": float(centre(mine) / centre(ref)),
         })  # fmt: skip
     return out
+
+
+def weighted_median(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The median of ``values`` repeated ``weights`` times, for each row of ``weights``.
+
+    Example:
+        >>> weighted_median(np.array([1.0, 2.0, 10.0]), np.array([[1, 1, 1], [0, 3, 1], [2, 0, 2]]))
+        array([2. , 2. , 5.5])
+    """
+    order = np.argsort(values, kind="stable")
+    ranked, cumulative = values[order], np.cumsum(weights[..., order], axis=-1)
+    total = cumulative[..., -1:]
+    below = ranked[(cumulative <= (total - 1) // 2).sum(axis=-1)]
+    above = ranked[(cumulative <= total // 2).sum(axis=-1)]
+    return (below + above) / 2
 
 
 def framework_costs(
@@ -142,8 +161,9 @@ def framework_costs(
                 median = " (median)" if METRICS[metric][3] == "median" else ""
                 row[f"{metric} / trial{median}"] = METRICS[metric][2].format(s["value"])
                 row[f"{metric} ×"] = f"{s['ratio']:.2f}"
-    profiles = ", ".join(frame["profile"].unique())
-    caption = f"profile {profiles} · × = ratio to {reference} · ms: {MS_NOTE}"
+    caption = (
+        f"{shared(frame, ['profile'], listing=True)} · × = ratio to {reference} · ms: {MS_NOTE}"
+    )
     return Table(pd.DataFrame(list(rows.values())), caption)
 
 
@@ -155,12 +175,19 @@ def framework_bars(frame: pd.DataFrame, layers: str, metric: str = "tokens in",
 
     Returns:
         The Axes.
+
+    Example:
+        >>> import coordlab
+        >>> plain = coordlab.sweep("plain", "none", "perfect", tickets=3, executor="serial")
+        >>> ax = framework_bars(pd.concat([plain, plain.assign(backend="copy")]), "none", "$")
+        >>> [t.get_text() for t in ax.texts]
+        ['×1.00', '×1.00']
     """
     stats = metric_stats(frame, layers, metric, reference)
     ax = new_axes(ax, (7, 3.4))
     xs = range(len(stats))
     colours = [SERIES_COLOURS[i % len(SERIES_COLOURS)] for i in xs]
-    err = [[s["value"] - s["lo"] for s in stats], [s["hi"] - s["value"] for s in stats]]
+    err = error_bars(*([s[k] for s in stats] for k in ("value", "lo", "hi")))
     ax.bar(xs, [s["value"] for s in stats], 0.6, yerr=err, capsize=3, color=colours,
            label=f"{METRICS[metric][3]} per trial, 95% interval")  # fmt: skip
     ax.axhline(stats[0]["value"], color="#555", ls="--", lw=1, label=reference)
@@ -170,9 +197,9 @@ def framework_bars(frame: pd.DataFrame, layers: str, metric: str = "tokens in",
     ax.set_xticks(list(xs), [s["backend"] for s in stats])
     ax.set_ylim(0, top * 1.15)
     ax.set_ylabel(f"{metric} per trial ({METRICS[metric][3]})", fontsize=9)
-    profile = ", ".join(frame["profile"].unique())
+    profile = shared(frame, ["profile"], listing=True)
     note = f"\n{MS_NOTE}" if metric == "ms" else ""
-    ax.set_title(f"{metric} per trial, layers {layers} — profile {profile}, "
+    ax.set_title(f"{metric} per trial, layers {layers} — {profile}, "
                  f"{stats[0]['trials']:,} paired trials per bar{note}", fontsize=10)  # fmt: skip
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(axis="y", alpha=0.3)
@@ -190,8 +217,13 @@ def framework_panel(frame: pd.DataFrame, reference: str = "plain", **start):
     Returns:
         An ``ipywidgets.VBox`` (``controls``, ``plot``, ``redraw()``); its text form is
         ``<FrameworkPanel layers=none | metric=tokens in>``.
+
+    Example:
+        >>> import coordlab
+        >>> plain = coordlab.sweep("plain", "none", "perfect", tickets=3, executor="serial")
+        >>> framework_panel(pd.concat([plain, plain.assign(backend="copy")]), metric="ms")
+        <FrameworkPanel layers=none | metric=ms>
     """
-    from coordlab.viz.choices import choice_panel
 
     def draw(layers: str, metric: str):
         return framework_bars(frame, layers, metric, reference).figure
@@ -210,35 +242,8 @@ def received_panel(record, step: str = "decide", layers: str = "none"):
         "layers": widgets.Dropdown(options=settings, value=layers, description="layers"),
         "whole prompt": widgets.Checkbox(value=False, description="whole prompt"),
     }
-    return _received_panel_class()(record, controls)
 
+    def draw(**values):  # a ValueError (e.g. verify with verification off) is shown as text
+        return record.received(values["step"], values["layers"], fold=not values["whole prompt"])
 
-@functools.cache
-def _received_panel_class():
-    widgets = require_ipywidgets()
-
-    class ReceivedPanel(widgets.VBox):
-        def __init__(self, record, controls: dict):
-            self.record, self.controls = record, controls
-            self.view = widgets.Output().add_class("coordlab-received")
-            super().__init__([widgets.HBox(list(controls.values())), self.view])
-            for control in controls.values():
-                control.observe(lambda _change: self.redraw(), names="value")
-            self.redraw()
-
-        def redraw(self) -> None:
-            """Show what each model received for the chosen step and layers."""
-            c = self.controls
-            try:
-                grid = self.record.received(c["step"].value, c["layers"].value,
-                                            fold=not c["whole prompt"].value)  # fmt: skip
-                data = {"text/html": grid._repr_html_(), "text/plain": repr(grid)}
-            except ValueError as err:  # e.g. verify with the verification layer off
-                data = {"text/plain": str(err)}
-            self.view.outputs = ({"output_type": "display_data", "data": data, "metadata": {}},)
-
-        def __repr__(self) -> str:
-            shown = " | ".join(f"{key}={c.value}" for key, c in self.controls.items())
-            return f"<ReceivedPanel {shown}>"
-
-    return ReceivedPanel
+    return panel("ReceivedPanel", controls, draw, css="coordlab-received")

@@ -21,19 +21,26 @@ Example:
 
 from __future__ import annotations
 
-import functools
 import html
 from dataclasses import replace
 
 import pandas as pd
 
 from coordlab.experiment.cost import cost_table, frontier, marginal_cost, nines, reprice
-from coordlab.experiment.stats import wilson
+from coordlab.experiment.stats import wilson_rate
 from coordlab.llm.pricing import TIERS
-from coordlab.viz.labels import LAYER_KEY, short_label, zoom_floor
+from coordlab.viz.choices import panel, require_ipywidgets
+from coordlab.viz.figures import SERIES_COLOURS, new_axes, percent
+from coordlab.viz.labels import (
+    LAYER_KEY,
+    error_bars,
+    names,
+    shared,
+    short_label,
+    varying,
+    zoom_floor,
+)
 from coordlab.viz.rate_tables import rate_table
-from coordlab.viz.sweep_plots import SERIES_COLOURS, new_axes, percent
-from coordlab.viz.widgets import png_output, require_ipywidgets
 
 OFFSETS = [(7, 0), (-7, 0), (0, 9), (0, -10), (7, 11), (7, -11), (-7, 11), (-7, -11),
            (10, 22), (10, -22), (-10, 22), (-10, -22), (14, 34), (-14, -34), (14, -34)]  # fmt: skip
@@ -48,11 +55,21 @@ def frontier_table(table: pd.DataFrame) -> pd.DataFrame:
     Columns: backend, layers, profile, trials, success_rate and its Wilson interval (ci_lo,
     ci_hi), nines and the same interval in nines (nines_lo, nines_hi), usd_per_trial,
     usd_per_success, on_frontier.
+
+    Example:
+        >>> import coordlab
+        >>> frame = coordlab.sweep("plain", "none;all", "perfect", tickets=3, executor="serial")
+        >>> rows = frontier_table(coordlab.cost_table(frame))
+        >>> rows[["layers", "success_rate", "ci_lo", "on_frontier"]].round(3).to_dict("records")
+        ... # doctest: +NORMALIZE_WHITESPACE
+        [{'layers': 'none', 'success_rate': 1.0, 'ci_lo': 0.439, 'on_frontier': True},
+         {'layers': 'all', 'success_rate': 1.0, 'ci_lo': 0.439, 'on_frontier': False}]
     """
     best = set(frontier(table).index)
     rows = table.reset_index().assign(on_frontier=[label in best for label in table.index])
-    counts = zip(rows["success_rate"], rows["trials"], strict=True)
-    bounds = [wilson(round(p * n), n) for p, n in counts]
+    # cost_table's success_rate is a mean, not rounded: rate * trials is the count of successes
+    hits = (rows["success_rate"] * rows["trials"]).round().astype(int)
+    bounds = [wilson_rate(h, n)[1:] for h, n in zip(hits, rows["trials"], strict=True)]
     rows["ci_lo"], rows["ci_hi"] = zip(*bounds, strict=True)
     for side in ("lo", "hi"):
         pairs = zip(rows[f"ci_{side}"], rows["trials"], strict=True)
@@ -64,9 +81,10 @@ def frontier_table(table: pd.DataFrame) -> pd.DataFrame:
 
 def _labels(rows: pd.DataFrame) -> list[tuple[float, float, str, bool]]:
     """(x, y, text, on the frontier) per distinct point; settings on one point share a label."""
+    rows = rows.assign(name=names(rows.to_dict("records")))
     groups = rows.groupby([rows["usd_per_trial"].round(7), rows["success_rate"].round(6)],
                           sort=False)  # fmt: skip
-    return [(x, y, " = ".join(map(short_label, group["layers"])), bool(group["on_frontier"].any()))
+    return [(x, y, " = ".join(group["name"]), bool(group["on_frontier"].any()))
             for (x, y), group in groups]  # fmt: skip
 
 
@@ -103,7 +121,8 @@ def frontier_plot(table: pd.DataFrame, ax=None, target: float | None = None, pri
     """$ per trial against success for every setting, each labelled; the frontier joined.
 
     Args:
-        table: a :func:`coordlab.cost_table` of one backend and profile (e.g. the 16 settings).
+        table: a :func:`coordlab.cost_table` of one profile (e.g. the 16 settings of a backend;
+            with several backends, a label names the backend too).
         ax: a matplotlib Axes (a new 10 × 5 in figure if ``None``).
         target: a success rate to mark with a dotted line (e.g. 0.99).
         prices: the price table in words, appended to the x label.
@@ -115,7 +134,7 @@ def frontier_plot(table: pd.DataFrame, ax=None, target: float | None = None, pri
     rows = frontier_table(table)
     for best, colour in ((False, DOMINATED), (True, FRONTIER)):
         mine = rows[rows["on_frontier"] == best]
-        errors = [mine["success_rate"] - mine["ci_lo"], mine["ci_hi"] - mine["success_rate"]]
+        errors = error_bars(mine["success_rate"], mine["ci_lo"], mine["ci_hi"])
         ax.errorbar(mine["usd_per_trial"], mine["success_rate"], errors, fmt="o", capsize=2,
                     ms=6 if best else 4, color=colour, elinewidth=0.8,
                     label="on the frontier" if best else "beaten on cost and success")  # fmt: skip
@@ -131,7 +150,7 @@ def frontier_plot(table: pd.DataFrame, ax=None, target: float | None = None, pri
 def _frame_axes(ax, rows: pd.DataFrame, prices: str) -> None:
     """Limits with room for labels, formatters, title and legend, all from the rows."""
     left, right = rows["usd_per_trial"].min(), rows["usd_per_trial"].max()
-    pad = (right - left) * 0.12
+    pad = (right - left) * 0.12 or right * 0.05 or 1e-6  # one cost only: still a range
     ax.set_xlim(left - pad, right + pad)
     ax.set_ylim(zoom_floor(list(rows["ci_lo"])), 1.0 + 0.01)
     ax.xaxis.set_major_formatter("${x:.4f}")
@@ -141,10 +160,9 @@ def _frame_axes(ax, rows: pd.DataFrame, prices: str) -> None:
     ax.set_ylabel("end-to-end success")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right", title=LAYER_KEY, title_fontsize=7)
-    first, count = rows.iloc[0], int(rows["on_frontier"].sum())
-    ax.set_title(f"Cost vs success: {len(rows)} layer settings, {count} on the frontier · "
-                 f"{first['backend']} · profile {first['profile']} · {first['trials']:,} trials "
-                 "per point", fontsize=10)  # fmt: skip
+    what = "configurations" if varying(rows, "backend") else "layer settings"
+    ax.set_title(f"Cost vs success: {len(rows)} {what}, {int(rows['on_frontier'].sum())} on the "
+                 f"frontier · {shared(rows, per='point', listing=True)}", fontsize=10)  # fmt: skip
     ax.figure.canvas.draw()  # fix the layout before labels are measured
 
 
@@ -153,6 +171,16 @@ def upgrade(table: pd.DataFrame, base: str, upgraded: str) -> dict:
 
     Returns :func:`coordlab.marginal_cost`'s figures (extra $ per trial, points, nines, $ per
     point, $ per extra nine) plus both settings' success and $ per successful task.
+
+    Example:
+        >>> import coordlab
+        >>> frame = coordlab.sweep("plain", "none;recovery", "uniform-90", tickets=20,
+        ...                        executor="serial")
+        >>> up = upgrade(coordlab.cost_table(frame), "none", "recovery")
+        >>> up["from_success"], up["to_success"], up["points"]
+        (0.4, 0.65, 25.0)
+        >>> print(upgrade_text(up).split(": ")[1])
+        success 0.400 → 0.650 (+25.0 points, +0.23 nines) for +$0.00161 per trial
     """
     by_layers = table.reset_index().set_index("layers")
     result = marginal_cost(by_layers, base, upgraded)
@@ -200,57 +228,49 @@ def price_panel(frame: pd.DataFrame, target: float = 0.99, tiers: dict | None = 
         tiers: the starting price table (default :data:`coordlab.TIERS`).
 
     Returns:
-        An ``ipywidgets.VBox`` with ``prices`` (tier -> (in, out) text boxes), ``primary`` (the
-        tier that answered as the primary model), ``plot``, ``numbers``, ``tiers()``,
-        ``table()`` and ``redraw()``; display it as the last line of a cell.
+        A :func:`coordlab.viz.choices.panel` with ``prices`` (tier -> (in, out) text boxes),
+        ``primary`` (the tier that answered as the primary model), ``plot``, ``numbers``,
+        ``tiers()``, ``table()`` and ``redraw()``; display it as the last line of a cell.
+
+    Example:
+        >>> import coordlab
+        >>> frame = coordlab.sweep("plain", "none;all", "perfect", tickets=3, executor="serial")
+        >>> panel = price_panel(frame, target=1.0)
+        >>> panel.prices["primary"][1].value = 30.0
+        >>> repr(panel)[:60]
+        '<PricePanel primary model at primary prices $3.00/$30.00, fa'
     """
-    return _panel_class()(frame, target, dict(tiers or TIERS))
+    widgets, base = require_ipywidgets(), dict(tiers or TIERS)
+    prices = {name: _price_boxes(widgets, tier) for name, tier in base.items()}
+    primary = widgets.Dropdown(options=list(base), value="primary",
+                               description="primary model priced as")  # fmt: skip
+    primary.style.description_width = "160px"
+    controls = {"primary": primary}
+    for name, (usd_in, usd_out) in prices.items():
+        controls |= {f"{name} in": usd_in, f"{name} out": usd_out}
 
+    def priced() -> dict:
+        """The price table the text boxes show."""
+        return {name: replace(base[name], usd_in_per_m=boxes[0].value,
+                              usd_out_per_m=boxes[1].value)
+                for name, boxes in prices.items()}  # fmt: skip
 
-@functools.cache
-def _panel_class():
-    widgets = require_ipywidgets()
+    def table() -> pd.DataFrame:
+        """The cost table under the current prices (repriced, not re-run)."""
+        return cost_table(reprice(frame, priced(), primary=primary.value))
 
-    class PricePanel(widgets.VBox):
-        """Price text boxes, a primary-tier dropdown, and the frontier they price."""
+    def draw(**_values):
+        shown = table()
+        ax = frontier_plot(shown, target=target, prices=prices_text(priced(), primary.value))
+        return ax.figure, _numbers_html(shown, target)
 
-        def __init__(self, frame: pd.DataFrame, target: float, tiers: dict):
-            self.frame, self.target, self.base = frame, target, tiers
-            self.prices = {name: _price_boxes(widgets, tier) for name, tier in tiers.items()}
-            self.primary = widgets.Dropdown(options=list(tiers), value="primary",
-                                            description="primary model priced as")  # fmt: skip
-            self.primary.style.description_width = "160px"
-            rows = [widgets.HBox([widgets.Label(name, layout={"width": "80px"}), *boxes])
-                    for name, boxes in self.prices.items()]  # fmt: skip
-            self.plot = widgets.Output().add_class("coordlab-plot")
-            self.numbers = widgets.HTML().add_class("coordlab-numbers")
-            super().__init__([*rows, self.primary, self.plot, self.numbers])
-            self.add_class("coordlab-price-panel")
-            for control in [self.primary, *(b for pair in self.prices.values() for b in pair)]:
-                control.observe(lambda _change: self.redraw(), names="value")
-            self.redraw()
-
-        def tiers(self) -> dict:
-            """The price table the text boxes show."""
-            return {name: replace(self.base[name], usd_in_per_m=boxes[0].value,
-                                  usd_out_per_m=boxes[1].value)
-                    for name, boxes in self.prices.items()}  # fmt: skip
-
-        def table(self) -> pd.DataFrame:
-            """The cost table under the current prices (repriced, not re-run)."""
-            return cost_table(reprice(self.frame, self.tiers(), primary=self.primary.value))
-
-        def redraw(self) -> None:
-            """Reprice, then redraw the plot, the table and the upgrades."""
-            table, words = self.table(), prices_text(self.tiers(), self.primary.value)
-            ax = frontier_plot(table, target=self.target, prices=words)
-            self.plot.outputs = (png_output(ax.figure),)
-            self.numbers.value = _numbers_html(table, self.target)
-
-        def __repr__(self) -> str:
-            return f"<PricePanel {prices_text(self.tiers(), self.primary.value)}>"
-
-    return PricePanel
+    rows = [widgets.HBox([widgets.Label(name, layout={"width": "80px"}), *boxes])
+            for name, boxes in prices.items()]  # fmt: skip
+    text = lambda _: f"<PricePanel {prices_text(priced(), primary.value)}>"  # noqa: E731
+    shown = panel("PricePanel", controls, draw, numbers="below", css="coordlab-price-panel",
+                  header=widgets.VBox([*rows, primary]), text=text)  # fmt: skip
+    shown.prices, shown.primary, shown.tiers, shown.table = prices, primary, priced, table
+    return shown
 
 
 def _price_boxes(widgets, tier) -> tuple:

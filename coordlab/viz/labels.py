@@ -5,21 +5,25 @@ A layer setting is written with one letter per layer that is on, joined by ``+``
 follows a colon (``V:gate``); ``none`` is every layer off. So ``all`` is ``S+P+V+R`` and
 ``state,recovery`` is ``S+R``: sixteen settings fit side by side on one axis without rotation.
 
-Rates have three decimals, dollars five, intervals are ``[lo, hi]``.
+Rates have three decimals, dollars five, intervals are ``[lo, hi]``. What every row of a
+table or every point of a plot shares is said once (:func:`shared`), in its caption or title.
 
 Example:
     >>> short_label("all"), short_label("state,recovery"), short_label("verification:gate")
     ('S+P+V+R', 'S+R', 'V:gate')
     >>> rate(0.9), interval(0.8123, 0.95), usd(0.003923), delta(-0.0125)
     ('0.900', '[0.812, 0.950]', '$0.00392', '−0.013')
-    >>> describe([{"backend": "plain", "profile": "seed-002", "trials": 30}] * 2, "bar")
+    >>> shared([{"backend": "plain", "profile": "seed-002", "trials": 30}] * 2, per="bar")
     'plain · profile seed-002 · 30 trials per bar'
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import numbers
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+import pandas as pd
 
 from coordlab.config import LAYER_NAMES, MODES, Layers
 from coordlab.experiment.stats import wilson
@@ -72,20 +76,84 @@ def delta(value: float) -> str:
     return text if text.startswith("−") or text == "0.000" else f"+{text}"
 
 
-def varying(rows: Sequence[dict], key: str) -> bool:
+Rows = Sequence[Mapping] | pd.DataFrame
+"""Rows of a table: dicts (e.g. run summaries) or a DataFrame."""
+
+
+def column(rows: Rows, key: str) -> list:
+    """The values under ``key``, one per row."""
+    return list(rows[key]) if isinstance(rows, pd.DataFrame) else [row[key] for row in rows]
+
+
+def varying(rows: Rows, key: str) -> bool:
     """Whether ``rows`` hold more than one value under ``key``."""
-    return len({row[key] for row in rows}) > 1
+    return len(set(column(rows, key))) > 1
 
 
-def describe(summaries: Sequence[dict], unit: str = "point") -> str:
-    """What the summaries share, in one line: backend, profile and trials per ``unit``."""
-    backends = list(dict.fromkeys(s["backend"] for s in summaries))
-    profiles = list(dict.fromkeys(s["profile"] for s in summaries))
-    word = "profiles" if len(profiles) > 1 else "profile"
-    parts = [", ".join(backends), f"{word} {', '.join(profiles)}"]
-    trials = sorted({s["trials"] for s in summaries})
-    count = f"{trials[0]:,}" if len(trials) == 1 else f"{trials[0]:,}–{trials[-1]:,}"
-    return " · ".join([*parts, f"{count} trials per {unit}"])
+def listed(values: Iterable) -> str:
+    """Distinct values in words: whole numbers as a range (``12–40``), others in order, by commas.
+
+    Example:
+        >>> listed([40, 12, 40]), listed([1200]), listed(["plain", "langgraph", "plain"])
+        ('12–40', '1,200', 'plain, langgraph')
+    """
+    values = list(dict.fromkeys(values))
+    if all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in values):
+        return "–".join(f"{v:,}" for v in dict.fromkeys([min(values), max(values)]))
+    return ", ".join(map(str, values))
+
+
+Word = str | tuple[str, str] | Callable[[str], str]
+"""How a key's value is said: a format, (format for one value, format for several), or a
+function of the value's text."""
+
+WORDS: dict[str, Word] = {
+    "backend": "{}", "profile": ("profile {}", "profiles {}"), "layers": "layers {}",
+    "trials": "{} trials each", "steps": "{} work steps", "tier": "{} prices",
+}  # fmt: skip
+"""How :func:`shared` says each key's value; other keys are said as they are."""
+
+SUMMARY_KEYS = ("backend", "profile", "trials")
+"""What run summaries may share."""
+
+
+def shared(
+    rows: Rows,
+    keys: Sequence[str] = SUMMARY_KEYS,
+    *,
+    per: str = "",
+    listing: bool = False,
+    words: Mapping[str, Word] | None = None,
+    sep: str = " · ",
+) -> str:
+    """What every row holds under ``keys``, said once (``plain · profile x · 40 trials each``).
+
+    Args:
+        rows: the rows (dicts or a DataFrame).
+        keys: the keys to say, in order.
+        per: what one row is (``point``, ``bar``): trials read ``40 trials per point``.
+        listing: say a key whose value varies too, with its values :func:`listed`; otherwise
+            it is left out (its values belong in a column of their own).
+        words: how to say a key's value, over :data:`WORDS`.
+        sep: what joins the parts.
+
+    Example:
+        >>> rows = [{"backend": "plain", "profile": p, "trials": 40} for p in ("a", "b")]
+        >>> shared(rows), shared(rows, per="point", listing=True)
+        ('plain · 40 trials each', 'plain · profiles a, b · 40 trials per point')
+    """
+    words = {**WORDS, **({"trials": f"{{}} trials per {per}"} if per else {}), **(words or {})}
+    parts = []
+    for key in keys:
+        values = list(dict.fromkeys(column(rows, key)))
+        if not values or (len(values) > 1 and not listing):
+            continue
+        word = words.get(key, "{}")
+        if isinstance(word, tuple):
+            word = word[len(values) > 1]
+        text = listed(values)
+        parts.append(word(text) if callable(word) else word.format(text))
+    return sep.join(parts)
 
 
 def names(summaries: Sequence[dict]) -> list[str]:
@@ -94,20 +162,33 @@ def names(summaries: Sequence[dict]) -> list[str]:
     return [" · ".join([*(s[k] for k in keys), short_label(s["layers"])]) for s in summaries]
 
 
+OUTCOME_OF = {
+    "success_rate": "success", "silent_failure_rate": "silent_failure",
+    "escalation_rate": "escalated", "crash_rate": "crashed",
+}  # fmt: skip
+"""A summary's rate -> the outcome it counts (the key of ``summary["outcomes"]``)."""
+
+
 def rate_interval(summary: dict, key: str) -> tuple[float, float]:
-    """The Wilson 95% interval of one rate of a summary (the summary's own for success)."""
-    if key == "success_rate":
-        return tuple(summary["ci95"])
-    return wilson(round(summary[key] * summary["trials"]), summary["trials"])
+    """The Wilson 95% interval of one rate of a summary, from the summary's outcome counts."""
+    return wilson(summary["outcomes"][OUTCOME_OF[key]], summary["trials"])
+
+
+def error_bars(values: Iterable[float], lows: Iterable[float], highs: Iterable[float]) -> list:
+    """Matplotlib ``yerr`` (below, above) of values and their intervals, never negative.
+
+    Example:
+        >>> error_bars([0.5, 0.75], [0.25, 0.75], [1.0, 0.875])
+        [[0.25, 0.0], [0.5, 0.125]]
+    """
+    triples = list(zip(values, lows, highs, strict=True))
+    return [[max(0.0, v - lo) for v, lo, _ in triples], [max(0.0, hi - v) for v, _, hi in triples]]
 
 
 def yerr(summaries: Sequence[dict], key: str) -> list[list[float]]:
     """Matplotlib ``yerr`` (below, above) of a rate's intervals."""
-    bounds = [rate_interval(s, key) for s in summaries]
-    return [
-        [max(0.0, s[key] - lo) for s, (lo, _) in zip(summaries, bounds, strict=True)],
-        [max(0.0, hi - s[key]) for s, (_, hi) in zip(summaries, bounds, strict=True)],
-    ]
+    lows, highs = zip(*(rate_interval(s, key) for s in summaries), strict=True)
+    return error_bars([s[key] for s in summaries], lows, highs)
 
 
 def zoom_floor(values: Sequence[float], margin: float = 0.03) -> float:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 
-from coordlab.viz.labels import LAYER_KEY, short_label
+from coordlab.viz.labels import LAYER_KEY, error_bars, interval, rate, shared, short_label
 
 FAILURES = {
     "silent_failure_rate": ("silent failure", "#e76f51"),
@@ -33,11 +33,11 @@ def numbers_html(sums: dict[str, dict]) -> str:
     """An HTML table: one column per setting, one row per measure, fixed decimals."""
     rows = {
         "success [95% CI]": lambda s: (
-            f"{s['success_rate']:.3f} "
-            f"<span style='white-space:nowrap'>[{s['ci95'][0]:.3f}, {s['ci95'][1]:.3f}]</span>"
+            f"{rate(s['success_rate'])} "
+            f"<span style='white-space:nowrap'>{interval(*s['ci95'])}</span>"
         ),
-        **{name: (lambda k: lambda s: f"{s[k]:.3f}")(key) for key, (name, _) in FAILURES.items()},
-        "predicted (Π steps)": lambda s: f"{s['predicted_e2e']:.3f}",
+        **{name: (lambda k: lambda s: rate(s[k]))(key) for key, (name, _) in FAILURES.items()},
+        "predicted (Π steps)": lambda s: rate(s["predicted_e2e"]),
         "LLM calls / trial": lambda s: f"{per_trial(s, 'llm_calls'):.2f}",
         "tokens / trial": lambda s: (
             f"{per_trial(s, 'tokens_in') + per_trial(s, 'tokens_out'):,.0f}"
@@ -53,10 +53,7 @@ def numbers_html(sums: dict[str, dict]) -> str:
         + "</tr>"
         for name, cell in rows.items()
     )
-    first = next(iter(sums.values()))
-    caption = (
-        f"{first['backend']} · profile {first['profile']} · {first['trials']:,} trials per setting"
-    )
+    caption = shared(list(sums.values()), per="setting")
     return (
         "<table style='border-collapse:collapse;text-align:right;font-size:13px'>"
         f"<caption style='text-align:left'>{html.escape(caption)}</caption>"
@@ -99,26 +96,21 @@ def panel_figure(sums: dict[str, dict]):
     labels = [tick(label) for label in sums]
     _success(left, labels, list(sums.values()))
     _failures(right, labels, list(sums.values()))
-    first = next(iter(sums.values()))
-    fig.suptitle(
-        f"{first['backend']} · profile {first['profile']} · {first['trials']:,} trials each",
-        fontsize=10,
-    )
+    fig.suptitle(shared(list(sums.values())), fontsize=10)
     fig.supxlabel(LAYER_KEY, fontsize=7, color="#555")
     return fig
 
 
 def _success(ax, labels: list[str], sums: list[dict]) -> None:
     rates = [s["success_rate"] for s in sums]
-    low = [s["success_rate"] - s["ci95"][0] for s in sums]
-    high = [s["ci95"][1] - s["success_rate"] for s in sums]
+    errors = error_bars(rates, *zip(*(s["ci95"] for s in sums), strict=True))
     xs = range(len(sums))
-    ax.errorbar(xs, rates, yerr=[low, high], fmt="o", ms=7, color="#2a9d8f", capsize=5,
+    ax.errorbar(xs, rates, yerr=errors, fmt="o", ms=7, color="#2a9d8f", capsize=5,
                 label="measured, 95% interval")  # fmt: skip
     ax.scatter(xs, [s["predicted_e2e"] for s in sums], marker="D", s=28, facecolors="none",
                edgecolors="black", zorder=3, label="predicted: Π step accuracy")  # fmt: skip
-    for x, rate in zip(xs, rates, strict=True):
-        ax.annotate(f"{rate:.3f}", (x, rate), xytext=(9, -3), textcoords="offset points",
+    for x, value in zip(xs, rates, strict=True):
+        ax.annotate(rate(value), (x, value), xytext=(9, -3), textcoords="offset points",
                     fontsize=8)  # fmt: skip
     floor = min([s["ci95"][0] for s in sums] + [s["predicted_e2e"] for s in sums])
     ax.set_ylim(max(0.0, floor - 0.04), 1.005)

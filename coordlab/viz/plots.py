@@ -22,12 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from coordlab.viz.labels import LAYER_KEY, describe, names, yerr, zoom_floor
+from coordlab.viz.figures import percent
+from coordlab.viz.labels import LAYER_KEY, names, shared, yerr, zoom_floor
 from coordlab.viz.sweep_plots import PREDICTED as PREDICTED_LABEL
 from coordlab.viz.sweep_plots import (
-    cost_frontier,
     framework_comparison,
-    percent,
     predicted_vs_measured,
     reliability_by_layers,
 )
@@ -35,7 +34,6 @@ from coordlab.viz.sweep_plots import (
 __all__ = [
     "outcome_bars",
     "reliability_by_layers",
-    "cost_frontier",
     "predicted_vs_measured",
     "framework_comparison",
 ]
@@ -101,7 +99,7 @@ def outcome_bars(summaries: Sequence[dict], ax=None, predicted=None):
     floor = min(floor, _prediction(top, summaries, xs, predicted))
     top.set_ylim(zoom_floor([floor]), 1.0)
     top.set_ylabel(f"share of trials\n(axis from {zoom_floor([floor]):.2f})")
-    top.set_title(describe(summaries, "bar"))
+    top.set_title(shared(summaries, per="bar", listing=True))
     handles = dict(zip(*reversed(top.get_legend_handles_labels()), strict=True))
     order = [text for _, _, text, _ in reversed(OUTCOMES)]  # the stack, top down
     order += [text for text in handles if text not in order]  # then the marks

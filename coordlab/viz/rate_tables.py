@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from coordlab.viz.labels import LAYER_KEY, delta, interval, rate, short_label, usd
+from coordlab.viz.labels import LAYER_KEY, delta, interval, rate, shared, short_label, usd, varying
 from coordlab.viz.tables import Table
 
 HEADERS = {
@@ -50,13 +50,11 @@ CONTEXT = ("backend", "layers", "profile", "tier", "trials", "steps")
 
 def _caption(frame: pd.DataFrame) -> tuple[str, list[str]]:
     """The caption of what every row shares, and the columns it takes out of the table."""
-    shared = [c for c in CONTEXT if c in frame and frame[c].nunique() == 1 and len(frame) > 1]
-    words = {"trials": "{:,} trials each", "steps": "{} work steps", "tier": "{} prices",
-             "layers": "layers {}", "profile": "profile {}"}  # fmt: skip
-    parts = [words.get(c, "{}").format(frame[c].iloc[0]) for c in shared]
-    if "layers" in frame and "layers" not in shared:
+    same = [c for c in CONTEXT if c in frame and not varying(frame, c)] if len(frame) > 1 else []
+    parts = [shared(frame, same)] if same else []
+    if "layers" in frame and "layers" not in same:
         parts.append(LAYER_KEY)
-    return " · ".join(parts), shared
+    return " · ".join(parts), same
 
 
 def _formatter(frame: pd.DataFrame, column: str):

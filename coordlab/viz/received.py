@@ -33,7 +33,7 @@ from coordlab.llm.base import Completion, Message, count_tokens
 from coordlab.llm.reading import HEADER_RE, read_messages
 from coordlab.llm.sim import SimLLM
 from coordlab.types import Ticket
-from coordlab.viz.sweep_plots import new_axes
+from coordlab.viz.figures import new_axes
 from coordlab.viz.tables import Table
 from coordlab.viz.wiring import Column, Grid
 

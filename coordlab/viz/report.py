@@ -12,8 +12,8 @@ rebuilt from the results' manifest, and the ``coordlab report`` call), then hold
   escalation and crash, each with a paired bootstrap 95% interval, and what can be concluded
   (see :mod:`coordlab.viz.report_parts` for the method and when the page warns);
 - the plots, each with a caption saying what it shows and how to read it: success by layer
-  setting with its prediction, the cost frontier, predicted vs measured, and (with several
-  backends) the frameworks side by side.
+  setting with its prediction, the cost frontier (one per profile), predicted vs measured, and
+  (with several backends) the frameworks side by side.
 
 Layer settings are written short: one letter per layer that is on (``S+P+R``), see
 :mod:`coordlab.viz.labels`. It needs matplotlib (the ``notebooks`` or ``dev`` extra) and nothing
@@ -22,9 +22,7 @@ on the network.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,6 +36,7 @@ from coordlab.experiment.store import ResultStore
 from coordlab.experiment.sweep import summaries
 from coordlab.viz import labels as fmt
 from coordlab.viz import report_parts as parts
+from coordlab.viz.figures import figure_png
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222;
@@ -126,7 +125,8 @@ def write_report(results: str | Path, out: str | Path) -> Path:
     from coordlab.viz.captions import figures
 
     out = Path(out).resolve()
-    images = [(title, _png(ax.figure), caption) for title, ax, caption in figures(frame)]
+    images = [(title, figure_png(ax.figure, tight=True), caption)
+              for title, ax, caption in figures(frame)]  # fmt: skip
     plt.close("all")
     command = parts.sweep_command(parts.read_manifest(results), frame, str(results))
     page = _page(frame, command, f"coordlab report {results} --out {out}", images)
@@ -134,12 +134,6 @@ def write_report(results: str | Path, out: str | Path) -> Path:
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(out)
     return out
-
-
-def _png(figure) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    return base64.b64encode(buffer.getvalue()).decode()
 
 
 def _page(frame, command, report_call, images) -> str:
@@ -187,8 +181,9 @@ def _glossary() -> str:
 
 def _constants(table: pd.DataFrame, columns) -> tuple[list[str], str]:
     """The columns that vary, and one line naming the values of those that do not."""
-    same = [c for c in columns if table[c].nunique() == 1]
-    said = " · ".join(f"<b>{c}</b> {html.escape(str(table[c].iloc[0]))}" for c in same)
+    same = [c for c in columns if not fmt.varying(table, c)]
+    words = {c: lambda text, c=c: f"<b>{c}</b> {html.escape(text)}" for c in same}
+    said = fmt.shared(table, same, words=words)
     return [c for c in columns if c not in same], f"<p class='consts'>Every row: {said}.</p>"
 
 

@@ -1,8 +1,9 @@
-"""Plots of a sweep: success by layer setting, the cost frontier, predicted vs measured, frameworks.
+"""Plots of a sweep: success by layer setting, predicted vs measured, frameworks side by side.
 
-Each function takes the summaries (or a cost table) and draws on one Axes; the report puts a
-caption under each saying how to read it. Layer settings are short labels (``S+P+R``); the x
-label carries their key. Axes are zoomed to where the points are.
+Each function takes the summaries and draws on one Axes; the report puts a caption under each
+saying how to read it (its cost frontier is :func:`coordlab.viz.frontier.frontier_plot`). Layer
+settings are short labels (``S+P+R``); the x label carries their key. Axes are zoomed to where
+the points are.
 
 Example:
     >>> import matplotlib
@@ -19,27 +20,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from coordlab.config import label_order
-from coordlab.viz.labels import LAYER_KEY, describe, layers_on, names, short_label, varying, yerr
+from coordlab.viz.figures import SERIES_COLOURS, new_axes
+from coordlab.viz.labels import LAYER_KEY, layers_on, shared, short_label, varying, yerr
 from coordlab.viz.labels import zoom_floor as _floor
 
 PREDICTED = "predicted: Π step accuracy"
-SERIES_COLOURS = ("#264653", "#e76f51", "#2a9d8f", "#8d6cab", "#e9c46a", "#6c757d")
 
 
-def new_axes(ax, size=(8, 3.6)):
-    """``ax``, or the Axes of a new constrained-layout figure of ``size`` inches."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=size, layout="constrained")
-    return ax
-
-
-def percent(decimals: int = 1):
-    """A tick formatter that writes shares as percentages."""
-    from matplotlib.ticker import PercentFormatter
-
-    return PercentFormatter(1.0, decimals=decimals)
+def _shared(summaries: Sequence[dict]) -> str:
+    """What the points share (backend, profile and trials, listed where they vary)."""
+    return shared(summaries, per="point", listing=True)
 
 
 def _settings_axis(ax, settings: Sequence[str], offset: float = 0.0) -> None:
@@ -86,7 +76,7 @@ def reliability_by_layers(summaries: Sequence[dict], ax=None):
     lows = [min(s["ci95"][0], s["predicted_e2e"]) for s in summaries]
     ax.set_ylim(_floor(lows), 1.0)
     ax.set_ylabel("end-to-end success")
-    ax.set_title(f"End-to-end success by layer setting — {describe(summaries)}", fontsize=10)
+    ax.set_title(f"End-to-end success by layer setting — {_shared(summaries)}", fontsize=10)
     _settings_axis(ax, settings)
     ax.grid(axis="y", alpha=0.3)
     _legend_below(ax)
@@ -96,66 +86,6 @@ def reliability_by_layers(summaries: Sequence[dict], ax=None):
 def _varies(summaries: Sequence[dict]) -> tuple[bool, bool]:
     """Whether backend, profile vary (a series is named by what varies)."""
     return varying(summaries, "backend"), varying(summaries, "profile")
-
-
-def frontier_names(table) -> list[str]:
-    """A short name per row of a cost table (layers, plus backend/profile where they vary)."""
-    config = ("backend", "layers", "profile")
-    return names([dict(zip(config, label, strict=True)) for label in table.index])
-
-
-def cost_frontier(table, ax=None):
-    """$ per trial against success for every configuration; the frontier numbered and joined.
-
-    Grey points are configurations that another beats on both cost and success; the frontier
-    (cheapest first) is joined and numbered 1, 2, ... with labels alternating above and below
-    so they never overlap; the key at the right names each number. With several fault
-    profiles there is one frontier per profile (a profile is the world, not a choice).
-
-    Args:
-        table: a :func:`coordlab.experiment.cost.cost_table` indexed by
-            (backend, layers, profile).
-        ax: a matplotlib Axes (a new figure if ``None``).
-
-    Returns:
-        The Axes.
-    """
-    from coordlab.experiment.cost import frontier
-
-    ax = new_axes(ax, (8.5, 4))
-    ax.scatter(table["usd_per_trial"], table["success_rate"], s=14, color="#adb5bd",
-               label="dominated configuration")  # fmt: skip
-    names = dict(zip(table.index, frontier_names(table), strict=True))
-    profiles = list(dict.fromkeys(label[2] for label in table.index))
-    key: list[str] = []
-    for i, profile in enumerate(profiles):
-        best = frontier(table[[label[2] == profile for label in table.index]])
-        tag = f": {profile}" if len(profiles) > 1 else " (nothing cheaper does better)"
-        colour = SERIES_COLOURS[(i + 2) % len(SERIES_COLOURS)]
-        ax.plot(best["usd_per_trial"], best["success_rate"], "-o", ms=5, color=colour,
-                label=f"frontier{tag}")  # fmt: skip
-        _number(ax, best, names, key)
-    ax.text(1.02, 1.0, "frontier\n" + "\n".join(key), transform=ax.transAxes, va="top",
-            fontsize=7, family="monospace")  # fmt: skip
-    ax.set_ylim(_floor(list(table["success_rate"])), 1.0 + 0.01)
-    ax.set_xlabel("$ per trial")
-    ax.xaxis.set_major_formatter("${x:.4f}")
-    ax.set_ylabel("end-to-end success")
-    per = " (one frontier per profile)" if len(profiles) > 1 else ""
-    ax.set_title(f"Cost vs success — {len(table)} configurations, {len(key)} on the "
-                 f"frontier{per}", fontsize=10)  # fmt: skip
-    ax.legend(fontsize=7, loc="lower right")
-    return ax
-
-
-def _number(ax, best, names: dict, key: list[str]) -> None:
-    """Number the frontier points on from ``len(key)``, alternately above and below."""
-    for label, cost, rate in zip(best.index, best["usd_per_trial"], best["success_rate"],
-                                 strict=True):  # fmt: skip
-        n = len(key) + 1
-        ax.annotate(str(n), (cost, rate), xytext=(0, 7 if n % 2 else -12), ha="center",
-                    textcoords="offset points", fontsize=8, weight="bold")  # fmt: skip
-        key.append(f"{n}  {names[label]}  ${cost:.5f}  {rate:.3f}")
 
 
 def predicted_vs_measured(summaries: Sequence[dict], ax=None):
@@ -187,7 +117,7 @@ def predicted_vs_measured(summaries: Sequence[dict], ax=None):
     ax.set_ylim(lo, 1.0 + 0.005)
     ax.set_xlabel("predicted: product of measured step accuracies")
     ax.set_ylabel("measured end-to-end success")
-    ax.set_title(f"Predicted vs measured\n{describe(summaries)}", fontsize=9)
+    ax.set_title(f"Predicted vs measured\n{_shared(summaries)}", fontsize=9)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return ax
 
@@ -210,7 +140,7 @@ def framework_comparison(summaries: Sequence[dict], ax=None):
                error_kw={"lw": 0.8})  # fmt: skip
     ax.set_ylim(_floor([s["ci95"][0] for s in summaries]), 1.0)
     ax.set_ylabel("end-to-end success")
-    ax.set_title(f"Frameworks side by side — {describe(summaries)}", fontsize=10)
+    ax.set_title(f"Frameworks side by side — {_shared(summaries)}", fontsize=10)
     _settings_axis(ax, settings)
     ax.grid(axis="y", alpha=0.3)
     _legend_below(ax, title="backend")

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 import pandas as pd
 
 from coordlab.pipeline.context import Trial
+from coordlab.viz.labels import interval, shared, varying
 
 Formatter = Callable[[object], str]
 
@@ -144,13 +145,13 @@ def outcome_table(summaries: Sequence[dict]) -> Table:
     What every summary shares (backend, profile, trials) goes to the caption; a backend or
     profile that varies gets its own column.
     """
-    varying = [k for k in ("backend", "profile") if len({s[k] for s in summaries}) > 1]
+    keys = [key for key in ("backend", "profile") if varying(summaries, key)]
     rows = [
         {
-            **{key: s[key] for key in varying},
+            **{key: s[key] for key in keys},
             "layers": s["layers"],
             "success": s["success_rate"],
-            "95% CI": f"[{s['ci95'][0]:.3f}, {s['ci95'][1]:.3f}]",
+            "95% CI": interval(*s["ci95"]),
             "predicted": s["predicted_e2e"],
             "silent failure": s["silent_failure_rate"],
             "escalated": s["escalation_rate"],
@@ -166,15 +167,4 @@ def outcome_table(summaries: Sequence[dict]) -> Table:
         "tokens / trial": lambda v: f"{v:,.0f}",
         "$ / trial": lambda v: f"{v:.5f}",
     }
-    return Table(pd.DataFrame(rows), shared_caption(summaries), formats)
-
-
-def shared_caption(summaries: Sequence[dict]) -> str:
-    """What several summaries share, said once: backend, profile, trials each."""
-    parts = []
-    for key, name in (("backend", ""), ("profile", "profile "), ("trials", "")):
-        values = {s[key] for s in summaries}
-        if len(values) == 1:
-            value = values.pop()
-            parts.append(f"{value:,} trials each" if key == "trials" else f"{name}{value}")
-    return " · ".join(parts)
+    return Table(pd.DataFrame(rows), shared(summaries), formats)

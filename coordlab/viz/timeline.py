@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from coordlab.pipeline.context import Trial
 from coordlab.types import STEPS
+from coordlab.viz.figures import new_axes
 
 TIERS = {"primary": "#264653", "fallback": "#f4a261"}
 """Bar colour per model tier; anything else (tools, the gate) is :data:`TOOL`."""
@@ -60,11 +61,8 @@ def trial_timeline(trial: Trial, ax=None):
         The Axes; its title says the ticket, the seed, how many executions and how long the
         trial took on the virtual clock.
     """
-    import matplotlib.pyplot as plt
-
     lanes = [step for step in STEPS if any(r.step == step for r in trial.records)]
-    if ax is None:
-        _, ax = plt.subplots(figsize=(10, 1.3 + 0.36 * len(lanes)), layout="constrained")
+    ax = new_axes(ax, (10, 1.3 + 0.36 * len(lanes)))
     for record in trial.records:
         _execution(ax, lanes.index(record.step), record, trial.clock_s)
     for step, start, end in backoffs(trial):

@@ -1,4 +1,4 @@
-"""How well each verification mode checks: catches, false alarms, and what a verifier costs.
+"""How well each verification mode checks: catches and false alarms (costs: `coordlab.mean_ratio`).
 
 The verify step sits between compose and deliver and sees one *bundle*: the intake, the
 retrieved policies, the order, the decision and the reply. A bundle is **wrong** when delivering
@@ -28,14 +28,16 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from coordlab.config import MODES, Layers
-from coordlab.experiment.stats import wilson
-from coordlab.viz.labels import interval
+from coordlab.experiment.stats import wilson_rate
+from coordlab.viz.choices import choice_panel
+from coordlab.viz.figures import percent
+from coordlab.viz.labels import error_bars, interval, listed, shared
 from coordlab.viz.tables import Table
 
 SINGLE_CHECK = ("gate", "critic-strict", "critic-vague")
@@ -104,37 +106,26 @@ def scores(frame: pd.DataFrame) -> pd.DataFrame:
         for name, bundle in (("recall", "wrong"), ("false_alarm", "right")):
             part = judged[judged["bundle"] == bundle]
             hits, n = int((part["verdict"] == "rejected").sum()), len(part)
-            lo, hi = wilson(hits, n)
-            share = hits / n if n else float("nan")
+            share, lo, hi = wilson_rate(hits, n)
             row |= {f"{name}_hits": hits, f"{name}_n": n, name: share}
             row |= {f"{name}_lo": lo, f"{name}_hi": hi}
         out.append(row)
     result = pd.DataFrame(out)
     result.attrs["caption"] = _caption(frame, data)
-    result.attrs["source"] = " · ".join(
-        [
-            ", ".join(sorted(set(data["backend"]))),
-            f"profile {', '.join(sorted(set(data['profile'])))}",
-        ]
-    )
+    result.attrs["source"] = shared(data, ["backend", "profile"], listing=True)
     return result
 
 
 def _caption(frame: pd.DataFrame, data: pd.DataFrame) -> str:
-    join = lambda column: ", ".join(sorted(set(data[column])))  # noqa: E731
     per_mode = data.groupby("mode")
-    reached = sorted(set(per_mode.size()))
-    wrong = sorted(set(per_mode["bundle"].apply(lambda b: int((b == "wrong").sum()))))
+    wrong = per_mode["bundle"].apply(lambda b: int((b == "wrong").sum()))
+    where = shared(data, ["backend", "profile", "base"], listing=True,
+                   words={"base": "other layers: {}"})  # fmt: skip
     return (
-        f"{join('backend')} · profile {join('profile')} · other layers: {join('base')} · "
-        f"{frame['seed'].nunique()} seed(s) · recovery off, so each trial's bundle is checked "
-        f"once · {_span(reached)} trials reached verify, {_span(wrong)} with a wrong bundle · "
-        "rates leave out trials with no verdict"
+        f"{where} · {frame['seed'].nunique()} seed(s) · recovery off, so each trial's bundle is "
+        f"checked once · {listed(per_mode.size())} trials reached verify, {listed(wrong)} with a "
+        "wrong bundle · rates leave out trials with no verdict"
     )
-
-
-def _span(values: list[int]) -> str:
-    return "–".join(f"{v:,}" for v in dict.fromkeys([values[0], values[-1]]))
 
 
 def verifier_table(frame: pd.DataFrame) -> Table:
@@ -182,15 +173,23 @@ def verifier_bars(frame: pd.DataFrame, axes=None):
 
     Returns:
         The two Axes.
+
+    Example:
+        >>> import coordlab
+        >>> frame = coordlab.sweep("plain", "state,protocol,verification:gate;"
+        ...                        "state,protocol,verification:critic-strict", "uniform-90",
+        ...                        tickets=20, executor="serial")
+        >>> left, right = verifier_bars(frame)
+        >>> left.get_title(), [t.get_text() for t in right.get_xticklabels()]
+        ('recall: wrong bundles rejected', ['gate', 'critic-strict'])
     """
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import PercentFormatter
 
     s = scores(frame)
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
     for ax, (name, title, colour) in zip(axes, PANELS, strict=True):
-        err = np.clip([s[name] - s[f"{name}_lo"], s[f"{name}_hi"] - s[name]], 0, None)
+        err = error_bars(s[name], s[f"{name}_lo"], s[f"{name}_hi"])
         ax.bar(s["mode"], s[name], color=colour, yerr=err, capsize=4)
         labels = zip(s[f"{name}_hits"], s[f"{name}_n"], s[f"{name}_hi"], strict=True)
         for x, (hits, n, top) in enumerate(labels):
@@ -199,7 +198,7 @@ def verifier_bars(frame: pd.DataFrame, axes=None):
         top = min(1.0, s[f"{name}_hi"].max()) * 1.15
         ax.set_ylim(0, top)
         ax.set_title(title, fontsize=10)
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1 if top < 0.2 else 0))
+        ax.yaxis.set_major_formatter(percent(1 if top < 0.2 else 0))
     reached, wrong = int(s["reached"].max()), int(s["wrong"].max())
     axes[0].figure.suptitle(
         f"{s.attrs['source']} · recovery off · {reached:,} bundles reached verify, "
@@ -237,76 +236,6 @@ def upstream(faults: str) -> str:
     return " + ".join(kept) or "(none injected)"
 
 
-def mean_ratio(
-    frame: pd.DataFrame,
-    a: Mapping,
-    b: Mapping,
-    metric: str = "tokens",
-    n_boot: int = 2000,
-    seed: int = 0,
-) -> dict:
-    """Mean of ``metric`` under configuration ``b`` divided by its mean under ``a``.
-
-    Trials are paired on ``(seed, ticket_id)``; the 95% interval is a percentile bootstrap
-    that resamples *tickets* (each with all its seeds), since one ticket's trials are alike.
-
-    Args:
-        frame: a results frame.
-        a: the reference configuration, as column values (``{"layers": "state,protocol"}``).
-        b: the configuration to compare.
-        metric: ``tokens`` (in + out), a numeric column, or an outcome (``escalated``: 0/1
-            per trial, so the ratio is a ratio of rates).
-        n_boot: bootstrap resamples.
-        seed: the bootstrap's seed.
-
-    Returns:
-        ``{"metric", "pairs", "tickets", "a_mean", "b_mean", "ratio", "ci95"}``; a ratio over
-        a zero mean is ``inf`` (``nan`` when both are zero).
-
-    Example:
-        >>> rows = [{"layers": x, "seed": 0, "ticket_id": f"T{i}", "tokens_in": t,
-        ...          "tokens_out": 0} for i in range(4) for x, t in (("a", 10), ("b", 15))]
-        >>> r = mean_ratio(pd.DataFrame(rows), {"layers": "a"}, {"layers": "b"})
-        >>> r["ratio"], r["ci95"]
-        (1.5, [1.5, 1.5])
-    """
-    pairs = pd.concat([_values(frame, a, metric), _values(frame, b, metric)], axis=1).dropna()
-    if pairs.empty:
-        raise ValueError(f"no paired trials between {dict(a)} and {dict(b)}")
-    per_ticket = pairs.groupby(level="ticket_id").sum().to_numpy()
-    n = pairs.groupby(level="ticket_id").size().to_numpy()
-    picks = np.random.default_rng(seed).integers(0, len(n), size=(n_boot, len(n)))
-    sums = per_ticket[picks].sum(axis=1)  # (n_boot, 2): a, b
-    with np.errstate(divide="ignore", invalid="ignore"):
-        boot = sums[:, 1] / sums[:, 0]
-        ratio = float(per_ticket[:, 1].sum() / per_ticket[:, 0].sum())
-    boot = boot[~np.isnan(boot)]  # 0 / 0: a resample with neither
-    bounds = np.quantile(boot, [0.025, 0.975], method="inverted_cdf") if boot.size else [np.nan] * 2
-    a_mean, b_mean = per_ticket.sum(axis=0) / n.sum()
-    return {
-        "metric": metric,
-        "pairs": int(n.sum()),
-        "tickets": len(n),
-        "a_mean": float(a_mean),
-        "b_mean": float(b_mean),
-        "ratio": ratio,
-        "ci95": [float(bounds[0]), float(bounds[1])],
-    }
-
-
-def _values(frame: pd.DataFrame, config: Mapping, metric: str) -> pd.Series:
-    rows = frame
-    for column, value in config.items():
-        rows = rows[rows[column] == value]
-    if metric == "tokens":
-        values = rows["tokens_in"] + rows["tokens_out"]
-    elif metric in rows.columns:
-        values = rows[metric]
-    else:
-        values = rows["outcome"] == metric
-    return values.astype(float).set_axis(pd.MultiIndex.from_frame(rows[["seed", "ticket_id"]]))
-
-
 def verification_panel(summaries: Sequence[dict], **start):
     """A mode dropdown and a recovery toggle; the outcome shares redraw for the choice.
 
@@ -318,8 +247,14 @@ def verification_panel(summaries: Sequence[dict], **start):
 
     Raises:
         ValueError: the summaries hold no setting with verification off.
+
+    Example:
+        >>> import coordlab
+        >>> frame = coordlab.sweep("plain", "state,protocol;state,protocol,verification:gate",
+        ...                        "perfect", tickets=3, executor="serial")
+        >>> verification_panel(coordlab.summaries(frame))
+        <VerificationPanel mode=gate | recovery=off>
     """
-    from coordlab.viz.choices import choice_panel
     from coordlab.viz.plots import outcome_bars
 
     by_setting = {_setting(s["layers"])[:2]: s for s in summaries}
