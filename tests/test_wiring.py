@@ -1,37 +1,73 @@
 """The wiring grid reads each backend's source by name: a renamed function fails here."""
 
+import ast
+import importlib
+import inspect
+
 import pytest
 
 from coordlab.backends.base import REGISTRY, available
 from coordlab.viz import wiring
 
 STEPS = ("intake", "retrieve", "lookup", "decide", "compose", "verify", "deliver", "escalate")
+FRAMEWORKS = ("langgraph", "langchain_core", "crewai", "autogen_agentchat", "autogen_core")
+
+CONSTRUCTS = {
+    "plain": ("while ",),
+    "langgraph": ("StateGraph(", ".add_node(", ".add_conditional_edges("),
+    "crewai": ("@listen(", "@router("),
+    "autogen": ("DiGraphBuilder(", ".add_edge(", "condition="),
+}
+"""What each backend's wiring of a step must contain: its framework's own constructs."""
+OWN = {"langgraph": "add_conditional_edges", "crewai": "@router", "autogen": "DiGraphBuilder"}
+"""A construct only that framework has."""
+
+
+def _needs(backend):
+    if backend not in available():
+        pytest.skip(f"{backend}'s extra is not installed")
 
 
 def test_every_registered_backend_has_its_wiring_named():
-    assert set(wiring.WIRING) == set(REGISTRY)
+    assert set(wiring.WIRING) == set(REGISTRY) == set(CONSTRUCTS)
 
 
 @pytest.mark.parametrize("backend", sorted(wiring.WIRING))
 @pytest.mark.parametrize("step", STEPS)
-def test_every_named_symbol_exists(backend, step):
-    if backend not in available():
-        pytest.skip(f"{backend}'s extra is not installed")
-    sources = wiring.wiring(backend, step)
-    assert [name for name, _ in sources] == wiring.wiring_symbols(backend, step)
-    for name, source in sources:
-        assert source.lstrip().startswith(("def ", "@", "class ")), name
-        assert '"""' not in source  # the docstring is left out
+def test_every_named_symbol_is_the_function_of_that_name(backend, step):
+    _needs(backend)
+    for name, source in wiring.wiring(backend, step):
+        node = ast.parse(source).body[0]
+        assert isinstance(node, ast.FunctionDef | ast.ClassDef), name
+        assert node.name == name.rsplit(".", 1)[-1]
+        assert ast.get_docstring(node) is None  # the docstring is left out
+    if backend == "crewai":  # the @listen of the step asked about, not another step's
+        assert f'@listen("to_{step}")' in wiring.wiring(backend, step)[0][1]
 
 
-@pytest.mark.parametrize("backend", sorted(wiring.WIRING))
-def test_each_backend_hands_over_to_the_shared_decisions_and_uses_its_own_constructs(backend):
-    if backend not in available():
-        pytest.skip(f"{backend}'s extra is not installed")
-    lines = [line for _, source in wiring.wiring(backend) for line in source.splitlines()]
-    assert any(wiring.SHARED.search(line) for line in lines)
-    html = wiring.wiring_grid("decide", [backend])._repr_html_()
+@pytest.mark.parametrize("backend", sorted(CONSTRUCTS))
+def test_each_backend_wires_a_step_with_its_own_framework(backend):
+    _needs(backend)
+    source = "\n".join(text for _, text in wiring.wiring(backend, "decide"))
+    for construct in CONSTRUCTS[backend]:
+        assert construct in source, f"{backend} lacks {construct}"
+    assert any(wiring.SHARED.search(line) for line in source.splitlines())
+    assert not [mark for other, mark in OWN.items() if other != backend and mark in source]
+
+
+def test_plain_imports_no_framework():
+    module = importlib.import_module(wiring.WIRING["plain"][0])
+    tree = ast.parse(inspect.getsource(module))
+    imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names]  # fmt: skip
+    imported += [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+    assert imported and not [name for name in imported if name.split(".")[0] in FRAMEWORKS]
+
+
+def test_the_grid_marks_shared_and_own_lines():
+    html = wiring.wiring_grid("decide", ["plain"])._repr_html_()
     assert "class='ln shared'" in html and "class='ln own'" in html
+    assert "control.run_step" in html or "control.attempt" in html
 
 
 def test_a_missing_symbol_raises(monkeypatch):
@@ -42,13 +78,11 @@ def test_a_missing_symbol_raises(monkeypatch):
 
 
 def test_grid_has_a_column_per_backend_and_names_the_step_and_symbols():
-    grid = wiring.wiring_grid(
-        "verify", ["plain", "crewai"] if "crewai" in available() else ["plain"]
-    )
-    assert len(grid.columns) == len(grid.text.split(" · ")) - 1
-    assert grid.text.startswith("wiring of step 'verify'")
+    backends = ["plain", "crewai"] if "crewai" in available() else ["plain"]
+    grid = wiring.wiring_grid("verify", backends)
+    assert [c.title for c in grid.columns] == backends
+    assert grid.text.startswith("wiring of step 'verify' · plain: PlainBackend._run")
     if "crewai" in available():
-        assert "DeskFlow.run_verify" in grid.text
+        assert "crewai: DeskFlow.run_verify" in grid.text
         assert "@listen(&quot;to_verify&quot;)" in grid._repr_html_()
-    widths = " ".join(f"minmax(0,{c.weight}fr)" for c in grid.columns)
-    assert f"grid-template-columns:{widths}" in grid._repr_html_()
+    assert grid._repr_html_().count("class='col'") == len(backends)
