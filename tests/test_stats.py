@@ -16,6 +16,9 @@ from coordlab.experiment.stats import (
     mcnemar_exact,
     paired_bootstrap,
     pass_hat_k,
+    ticket_bootstrap,
+    wilson,
+    wilson_rate,
 )
 from coordlab.llm.pricing import ModelTier
 
@@ -131,3 +134,32 @@ def test_reprice_at_the_frontier_tier_scales_the_primary_tokens(grid):
     primary_only = grid["tokens_in_fallback"].eq(0) & grid["tokens_in"].gt(0)
     ratio = frontier_cost[primary_only] / reprice(grid)["cost_usd"][primary_only]
     assert ratio.round(9).eq(5.0).all()
+
+
+def test_ticket_bootstrap_keeps_a_tickets_trials_together():
+    # two tickets, each with trials all alike: a resample's mean is a mix of whole tickets
+    values = np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0])
+    tickets = ["a", "a", "a", "b", "b", "b"]
+    lo, hi = ticket_bootstrap(tickets, lambda w: w @ values / w.sum(axis=1), n_boot=500)
+    assert (lo, hi) == (0.0, 1.0)  # a resample of two tickets: both a, one each, or both b
+    trials = [f"t{i}" for i in range(6)]  # each trial its own ticket: a narrower interval
+    lo, hi = ticket_bootstrap(trials, lambda w: w @ values / w.sum(axis=1), n_boot=500)
+    assert 0.0 < lo < 0.5 < hi < 1.0
+
+
+def test_ticket_bootstrap_leaves_out_undefined_resamples():
+    values = np.array([0.0, 2.0])
+
+    def ratio(w):
+        with np.errstate(invalid="ignore"):
+            return (w @ values) / (w @ values)
+
+    lo, hi = ticket_bootstrap(["a", "b"], ratio, n_boot=200)
+    assert (lo, hi) == (1.0, 1.0)  # resamples of ticket a alone are 0 / 0 and left out
+    assert all(math.isnan(x) for x in ticket_bootstrap(["a"], lambda w: w[:, 0] * np.nan))
+
+
+def test_wilson_rate_is_the_rate_from_counts_with_its_interval():
+    assert wilson_rate(3, 4) == (0.75, *wilson(3, 4))
+    rate, lo, hi = wilson_rate(0, 0)
+    assert math.isnan(rate) and (lo, hi) == (0.0, 1.0)
