@@ -23,10 +23,10 @@ import argparse
 import numpy as np
 
 import coordlab
+from coordlab.experiment.compare import paired_outcomes
 from coordlab.experiment.stats import (
     fisher_exact_p,
     mcnemar_exact,
-    paired_outcomes,
     two_proportion_p,
 )
 

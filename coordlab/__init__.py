@@ -27,10 +27,11 @@ from coordlab.errors import (  # noqa: E402
     TransientError,
 )
 from coordlab.experiment.cache import ResultCache  # noqa: E402
+from coordlab.experiment.compare import compare, layer_effects, mean_ratio  # noqa: E402
 from coordlab.experiment.compounding import fault_spread, price_options, product_rule  # noqa: E402
 from coordlab.experiment.cost import cost_table, frontier, marginal_cost, reprice  # noqa: E402
 from coordlab.experiment.runner import run_trials, summarize  # noqa: E402
-from coordlab.experiment.stats import compare, layer_effects, mean_ratio, pass_hat_k, wilson  # noqa: E402
+from coordlab.experiment.stats import pass_hat_k, wilson  # noqa: E402
 from coordlab.experiment.store import read_results  # noqa: E402
 from coordlab.experiment.sweep import summaries, sweep  # noqa: E402
 from coordlab.llm.base import LLM, Completion, Message  # noqa: E402

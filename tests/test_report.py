@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from coordlab.backends.base import available  # noqa: E402
-from coordlab.experiment.stats import layer_effects  # noqa: E402
+from coordlab.experiment.compare import layer_effects  # noqa: E402
 from coordlab.viz import report, report_parts  # noqa: E402
 
 GRID = "none;state;recovery;state,recovery;all"

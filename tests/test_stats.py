@@ -8,11 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import coordlab
+from coordlab.experiment.compare import compare, layer_effects
 from coordlab.experiment.cost import cost_table, frontier, marginal_cost, reprice
 from coordlab.experiment.stats import (
-    compare,
     fisher_exact_p,
-    layer_effects,
     mcnemar_exact,
     paired_bootstrap,
     pass_hat_k,

@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import coordlab  # noqa: E402
-from coordlab.experiment.stats import mean_ratio  # noqa: E402
+from coordlab.experiment.compare import mean_ratio  # noqa: E402
 from coordlab.viz import verifiers  # noqa: E402
 
 MODES = ("off", "gate", "critic-strict", "critic-vague", "full")

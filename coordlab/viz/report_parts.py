@@ -7,13 +7,13 @@ count are not recorded: they do not change the results). Without a manifest (a C
 file), the command is rebuilt from the trials themselves.
 
 **Layer effects.** For each layer (and each of its modes in the grid), every pair of settings
-that differ only in that layer is a *context* (:func:`coordlab.experiment.stats.layer_pairs`:
+that differ only in that layer is a *context* (:func:`coordlab.experiment.compare.layer_pairs`:
 ``S+P`` vs ``S+P+R`` is recovery's effect with state and protocol on). For each paired trial
 (seed, ticket) the on − off differences are averaged over the contexts, then a paired bootstrap
 (:func:`coordlab.experiment.stats.paired_bootstrap`, resampling trials so that a ticket's
 contexts stay together) gives the mean effect and its 95% interval: on success, silent failure,
 escalation and crash. The mean equals the average of
-:func:`coordlab.experiment.stats.layer_effects` over the contexts.
+:func:`coordlab.experiment.compare.layer_effects` over the contexts.
 
 **When not to conclude.** An effect whose interval contains 0 is shown in grey ("can't tell");
 with fewer than :data:`MIN_PAIRS` paired trials per comparison the section opens with a
@@ -37,7 +37,8 @@ import numpy as np
 import pandas as pd
 
 from coordlab.config import layer_grid
-from coordlab.experiment.stats import layer_pairs, paired_bootstrap
+from coordlab.experiment.compare import layer_pairs
+from coordlab.experiment.stats import paired_bootstrap
 
 MANIFESTS = ("_sweep.json", "sweep.json")
 """Manifest names, newest first (read whichever exists)."""
