@@ -36,12 +36,13 @@ def main() -> None:
         coordlab.run(layers=setting)
         bare.append(time.perf_counter() - start)
     print("plain, 320 tickets x 1 seed, median of", len(MOVES), "moves")
-    print(f"  redraw, new setting   {statistics.median(fresh):.2f} s "
-          f"(max {max(fresh):.2f})")
+    print(f"  redraw, new setting   {statistics.median(fresh):.2f} s (max {max(fresh):.2f})")
     print(f"  redraw, seen setting  {statistics.median(seen):.3f} s (max {max(seen):.3f})")
     print(f"  bare coordlab.run     {statistics.median(bare):.2f} s")
-    print(f"  new / bare {statistics.median(fresh) / statistics.median(bare):.2f}x, "
-          f"seen / new {statistics.median(seen) / statistics.median(fresh):.3f}x")
+    print(
+        f"  new / bare {statistics.median(fresh) / statistics.median(bare):.2f}x, "
+        f"seen / new {statistics.median(seen) / statistics.median(fresh):.3f}x"
+    )
 
 
 if __name__ == "__main__":

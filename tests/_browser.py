@@ -52,7 +52,8 @@ INSTALL_HINT = (
 def require_browser_stack() -> None:
     """Skip (or fail, under COORDLAB_REQUIRE_ALL_BACKENDS=1) when a piece is missing."""
     missing = [
-        mod for mod in ("playwright", "jupyterlab", "voila", "ipywidgets", "ipykernel")
+        mod
+        for mod in ("playwright", "jupyterlab", "voila", "ipywidgets", "ipykernel")
         if importlib.util.find_spec(mod) is None
     ]
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
@@ -111,7 +112,9 @@ def isolated_env(home: Path) -> dict[str, str]:
     )
     # The same in the user's settings, so JupyterLab does not ask "get notified about news?".
     notification = (
-        dirs["JUPYTERLAB_SETTINGS_DIR"] / "@jupyterlab" / "apputils-extension"
+        dirs["JUPYTERLAB_SETTINGS_DIR"]
+        / "@jupyterlab"
+        / "apputils-extension"
         / "notification.jupyterlab-settings"
     )
     notification.parent.mkdir(parents=True, exist_ok=True)
@@ -173,20 +176,34 @@ class Server:
             self._log.close()
 
 
-def start_server(name: str, argv: list[str], cwd: Path, env: dict[str, str], port: int,
-                 token: str, log_path: Path) -> Server:
+def start_server(
+    name: str,
+    argv: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    port: int,
+    token: str,
+    log_path: Path,
+) -> Server:
     """Start ``argv`` in a new session (its own process group) with output to ``log_path``."""
     log = open(log_path, "wb")  # noqa: SIM115 - closed by Server.stop
     proc = subprocess.Popen(
-        argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL, start_new_session=True,
+        argv,
+        cwd=cwd,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
     )
     return Server(name, f"http://127.0.0.1:{port}", token, proc, log_path, log)
 
 
 def jupyterlab_argv(root: Path, port: int, token: str) -> list[str]:
     argv = [
-        sys.executable, "-m", "jupyterlab",
+        sys.executable,
+        "-m",
+        "jupyterlab",
         "--no-browser",
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={port}",
@@ -201,7 +218,10 @@ def jupyterlab_argv(root: Path, port: int, token: str) -> list[str]:
 
 def voila_argv(notebook: Path, port: int, token: str) -> list[str]:
     return [
-        sys.executable, "-m", "voila", notebook.name,
+        sys.executable,
+        "-m",
+        "voila",
+        notebook.name,
         "--no-browser",
         "--Voila.ip=127.0.0.1",
         f"--port={port}",
@@ -211,8 +231,16 @@ def voila_argv(notebook: Path, port: int, token: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def serving(name: str, argv: list[str], cwd: Path, env: dict[str, str], port: int,
-            token: str, log_path: Path, probe: str) -> Iterator[Server]:
+def serving(
+    name: str,
+    argv: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    port: int,
+    token: str,
+    log_path: Path,
+    probe: str,
+) -> Iterator[Server]:
     server = start_server(name, argv, cwd, env, port, token, log_path)
     try:
         server.wait_ready(probe)
@@ -281,13 +309,20 @@ VOILA_CDN_FONTAWESOME = ("https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-
 def launch_chromium(playwright, home: Path):
     """Headless Debian Chromium, with its HOME (caches, dconf) under ``home``."""
     env = dict(os.environ)
-    for name, sub in (("HOME", ""), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache"),
-                      ("XDG_DATA_HOME", "data")):
+    for name, sub in (
+        ("HOME", ""),
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_DATA_HOME", "data"),
+    ):
         path = home / sub
         path.mkdir(parents=True, exist_ok=True)
         env[name] = str(path)
     return playwright.chromium.launch(
-        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, env=env,
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        env=env,
     )
 
 

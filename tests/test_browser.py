@@ -61,8 +61,7 @@ def stack(tmp_path_factory):
     with sync_playwright() as pw:
         browser = b.launch_chromium(pw, root / "chromium-home")
         try:
-            yield {"root": root, "work": work, "notebook": notebook, "env": env,
-                   "browser": browser}
+            yield {"root": root, "work": work, "notebook": notebook, "env": env, "browser": browser}
         finally:
             browser.close()
 
@@ -94,9 +93,11 @@ def _wait_panel(page) -> None:
     panel = page.locator(".coordlab-panel").first
     expect(panel).to_be_visible(timeout=FIRST_RENDER_MS)
     expect(panel.locator(".coordlab-numbers").first).to_contain_text(
-        NUMBERS_RE, timeout=FIRST_RENDER_MS)
+        NUMBERS_RE, timeout=FIRST_RENDER_MS
+    )
     expect(panel.locator(".coordlab-plot img").first).to_have_attribute(
-        "src", re.compile("^" + re.escape(PNG_SRC)), timeout=FIRST_RENDER_MS)
+        "src", re.compile("^" + re.escape(PNG_SRC)), timeout=FIRST_RENDER_MS
+    )
     expect(_dropdown(page, "verification")).to_be_enabled(timeout=FIRST_RENDER_MS)
 
 
@@ -116,8 +117,12 @@ def _toggle_and_check(page, shots: Path, prefix: str) -> dict:
     t0 = time.monotonic()
     select.select_option(label=target)
 
-    page.wait_for_function(CHANGED_JS, arg=[before_numbers, before_src, NUMBERS_RE.pattern],
-                           timeout=REDRAW_MS, polling=200)
+    page.wait_for_function(
+        CHANGED_JS,
+        arg=[before_numbers, before_src, NUMBERS_RE.pattern],
+        timeout=REDRAW_MS,
+        polling=200,
+    )
     redraw_s = time.monotonic() - t0
     # Let the redraw settle (the Output is cleared, then refilled) before the "after" shot.
     page.wait_for_timeout(500)
@@ -129,19 +134,26 @@ def _toggle_and_check(page, shots: Path, prefix: str) -> dict:
     assert NUMBERS_RE.search(after_numbers), after_numbers
     assert after_src and after_src != before_src
     assert "Error displaying widget" not in panel.inner_text()
-    return {"from": current, "to": target, "before": _success_line(before_numbers),
-            "after": _success_line(after_numbers), "redraw_s": round(redraw_s, 1)}
+    return {
+        "from": current,
+        "to": target,
+        "before": _success_line(before_numbers),
+        "after": _success_line(after_numbers),
+        "redraw_s": round(redraw_s, 1),
+    }
 
 
 def _success_line(numbers: str) -> str:
     match = NUMBERS_RE.search(numbers)
-    return " ".join(numbers[match.start():].split("\n")[0].split()) if match else numbers
+    return " ".join(numbers[match.start() :].split("\n")[0].split()) if match else numbers
 
 
 def _report(name: str, result: dict, shots: Path, guard: b.OfflineGuard) -> None:
-    print(f"\n[{name}] verification {result['from']} -> {result['to']} in {result['redraw_s']} s:"
-          f"\n  before: {result['before']!r}\n  after:  {result['after']!r}"
-          f"\n  screenshots: {shots}")
+    print(
+        f"\n[{name}] verification {result['from']} -> {result['to']} in {result['redraw_s']} s:"
+        f"\n  before: {result['before']!r}\n  after:  {result['after']!r}"
+        f"\n  screenshots: {shots}"
+    )
     if guard.tolerated_seen:
         print(f"  known offline misses: {sorted(set(guard.tolerated_seen))}")
     assert not guard.blocked, f"{name} tried to reach the network: {guard.blocked[:5]}"
@@ -154,24 +166,35 @@ def test_jupyterlab_runs_panel_and_toggle_redraws(stack):
     shots = b.artifacts_dir("jupyterlab")
     guard = b.OfflineGuard()
     log = stack["root"] / "jupyterlab.log"
-    with b.serving("JupyterLab", b.jupyterlab_argv(stack["work"], port, token), stack["work"],
-                   stack["env"], port, token, log, probe="/api/status") as server:
+    with b.serving(
+        "JupyterLab",
+        b.jupyterlab_argv(stack["work"], port, token),
+        stack["work"],
+        stack["env"],
+        port,
+        token,
+        log,
+        probe="/api/status",
+    ) as server:
         context, page, errors = _new_page(stack, guard)
         try:
             page.goto(server.url(f"/lab/tree/{stack['notebook'].name}"), timeout=60_000)
             expect(page.locator(".jp-Notebook").first).to_be_visible(timeout=60_000)
             # Run All only once the status bar says the kernel is Idle: the toolbar's execution
             # indicator reads "idle" before any kernel exists, and a click then runs nothing.
-            expect(page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle$")).first
-                   ).to_be_visible(timeout=FIRST_RENDER_MS)
+            expect(
+                page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle$")).first
+            ).to_be_visible(timeout=FIRST_RENDER_MS)
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
             _wait_panel(page)
             # The cells after the panel run too: toggle once the kernel is free again.
             expect(page.locator(".jp-InputPrompt", has_text="[*]")).to_have_count(
-                0, timeout=FIRST_RENDER_MS)
-            expect(page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle$")).first
-                   ).to_be_visible(timeout=FIRST_RENDER_MS)
+                0, timeout=FIRST_RENDER_MS
+            )
+            expect(
+                page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle$")).first
+            ).to_be_visible(timeout=FIRST_RENDER_MS)
             result = _toggle_and_check(page, shots, "jupyterlab")
         except Exception:
             page.screenshot(path=str(shots / "jupyterlab-failure.png"))
@@ -189,8 +212,16 @@ def test_voila_app_toggle_redraws(stack):
     guard = b.OfflineGuard(tolerated=b.VOILA_CDN_FONTAWESOME)
     log = stack["root"] / "voila.log"
     # Probe a static file: "/" would execute the notebook.
-    with b.serving("Voila", b.voila_argv(stack["notebook"], port, token), stack["work"],
-                   stack["env"], port, token, log, probe="/voila/static/favicon.ico") as server:
+    with b.serving(
+        "Voila",
+        b.voila_argv(stack["notebook"], port, token),
+        stack["work"],
+        stack["env"],
+        port,
+        token,
+        log,
+        probe="/voila/static/favicon.ico",
+    ) as server:
         context, page, errors = _new_page(stack, guard)
         try:
             page.goto(server.url("/"), timeout=FIRST_RENDER_MS, wait_until="domcontentloaded")
