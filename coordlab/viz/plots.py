@@ -129,6 +129,10 @@ def _stack(ax, summaries: Sequence[dict], xs: list[int]) -> float:
     return min(s["ci95"][0] for s in summaries)
 
 
+LABELLED_BARS = 3
+"""Up to this many bars, each prediction mark and failure bar carries its value."""
+
+
 def _prediction(ax, summaries: Sequence[dict], xs: list[int], predicted) -> float:
     """Each bar's predicted_e2e as a dashed mark, or one given line; returns its lowest value."""
     if predicted is False:
@@ -140,7 +144,7 @@ def _prediction(ax, summaries: Sequence[dict], xs: list[int], predicted) -> floa
     values = [s["predicted_e2e"] for s in summaries]
     lefts, rights = [x - 0.3 for x in xs], [x + 0.3 for x in xs]
     ax.hlines(values, lefts, rights, colors="black", linestyles="--", lw=1.5, label=PREDICTED_LABEL)
-    if len(summaries) <= 6:
+    if len(summaries) <= LABELLED_BARS:  # beyond that the numbers run into the next bar
         for x, value in zip(rights, values, strict=True):
             ax.annotate(f"{value:.3f}", (x, value), xytext=(2, 0), textcoords="offset points",
                         va="center", fontsize=7)  # fmt: skip
@@ -159,7 +163,7 @@ def _failure_panel(ax, summaries: Sequence[dict], xs: list[int]) -> None:
                error_kw={"lw": 0.8})  # fmt: skip
         tops = [r + e for r, e in zip(rates, errors[1], strict=True)]
         highest = max([highest, *tops])
-        if len(summaries) <= 6:
+        if len(summaries) <= LABELLED_BARS:
             for x, value, y in zip(at, rates, tops, strict=True):
                 ax.annotate(f"{value:.1%}", (x, y), xytext=(0, 1), ha="center", fontsize=7,
                             textcoords="offset points")  # fmt: skip
