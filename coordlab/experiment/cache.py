@@ -35,6 +35,8 @@ from dataclasses import asdict
 from functools import cache
 from pathlib import Path
 
+import pandas as pd
+
 from coordlab.backends.base import REGISTRY, backend_class
 from coordlab.config import Layers
 from coordlab.datasets import load_orders, load_policies
@@ -121,6 +123,7 @@ class ResultCache:
         self.path = Path(path)
         self.hits = 0
         self.misses = 0
+        self._read: dict[Path, tuple[tuple[Path, ...], pd.DataFrame]] = {}
 
     def store_for(
         self, backend: str, profile: FaultProfile, population: Sequence[Ticket]
@@ -176,15 +179,25 @@ class ResultCache:
         self.hits += len(seeds) * len(tickets) - sum(map(len, missing.values()))
         return [_public(stored[(seed, t.id)]) for seed in seeds for t in tickets]
 
-    @staticmethod
-    def _stored(store: ResultStore, backend: str, layers: Layers, profile: FaultProfile) -> dict:
-        frame = store.read(keep="last")  # a ticket edited since holds a newer row
+    def _stored(
+        self, store: ResultStore, backend: str, layers: Layers, profile: FaultProfile
+    ) -> dict:
+        frame = self._frame(store)
         if frame.empty:
             return {}
         mine = frame[(frame["backend"] == backend) & (frame["layers"] == layers.label)]
         mine = mine[mine["profile"] == profile.name]
         mine = mine.astype(object).where(mine.notna(), None)  # NaN read back -> None, as run
         return {(r["seed"], r["ticket_id"]): r for r in mine.to_dict("records")}
+
+    def _frame(self, store: ResultStore) -> pd.DataFrame:
+        """The store's rows, read again only when its parts changed (a panel's seen setting)."""
+        parts = tuple(store.parts())
+        known = self._read.get(store.path)
+        if known is None or known[0] != parts:
+            known = (parts, store.read(keep="last"))  # a ticket edited since: the newer row
+            self._read[store.path] = known
+        return known[1]
 
 
 def _public(row: dict) -> dict:
