@@ -120,3 +120,11 @@ def test_rate_table_joins_intervals_and_says_constants_once(rule):
     assert table.caption == "plain · layers none · 40 trials each · 6 work steps"
     assert "95% CI" in table.frame.columns and "gap: 95% CI" in table.frame.columns
     assert "backend" not in table.frame.columns and "ci_lo" not in table.frame.columns
+
+
+def test_price_options_names_what_is_missing():
+    frame = coordlab.sweep("plain", "none", "perfect", tickets=2, executor="serial")
+    with pytest.raises(coordlab.ConfigError, match="results hold: .*'none', 'perfect'"):
+        coordlab.price_options(frame, [("all", "perfect", "primary")])
+    with pytest.raises(coordlab.ConfigError, match="unknown tier 'huge'"):
+        coordlab.price_options(frame, [("none", "perfect", "huge")])

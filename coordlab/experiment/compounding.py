@@ -27,9 +27,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from coordlab.errors import ConfigError
 from coordlab.experiment.cost import reprice
 from coordlab.experiment.stats import ticket_bootstrap, wilson_rate
-from coordlab.llm.pricing import ModelTier
+from coordlab.llm.pricing import TIERS, ModelTier
 from coordlab.llm.profiles import get_profile
 from coordlab.types import WORK_STEPS
 
@@ -111,6 +112,10 @@ def price_options(
         One row per option: layers, profile, tier, per_step, trials, success, ci_lo, ci_hi,
         usd_per_trial, usd_per_success and ``cost_x`` (cost per trial relative to the first).
 
+    Raises:
+        ConfigError: an option names a layer setting, profile or tier that ``frame`` or the
+            price table does not hold (the message lists what is there).
+
     Example:
         >>> import coordlab
         >>> frame = coordlab.sweep("plain", "none", "perfect", tickets=3, executor="serial")
@@ -122,6 +127,13 @@ def price_options(
     rows = []
     for layers, profile, tier in options:
         mine = frame[(frame["layers"] == layers) & (frame["profile"] == profile)]
+        if mine.empty:
+            held = sorted(set(zip(frame["layers"], frame["profile"], strict=True)))
+            raise ConfigError(f"no trials of layers {layers!r} × profile {profile!r} here; "
+                              f"the results hold: {', '.join(map(str, held))}")  # fmt: skip
+        if tier not in (tiers or TIERS):
+            known = ", ".join(tiers or TIERS)
+            raise ConfigError(f"unknown tier {tier!r}; the price table has {known}")
         priced = reprice(mine, tiers, primary=tier)
         wins, spent = int(priced["outcome"].eq("success").sum()), priced["cost_usd"].sum()
         success, lo, hi = wilson_rate(wins, len(priced))
