@@ -47,7 +47,9 @@ PREDICTED = (
     "every layer off); above it, layers catch and repair errors, so the pipeline beats the "
     "product of its steps; below it, something beyond the steps' own errors costs successes: "
     "errors that cluster on the same tickets or cascade, or a layer's own false alarms "
-    "(escalations)."
+    "(escalations). The x axis is zoomed to the predictions, which barely move with the layers "
+    "(a step's accuracy is judged on its own work), so the diagonal looks flat; settings at "
+    "the same spot share a label."
 )
 FRAMEWORKS = (
     "Success per backend (bars, with 95% Wilson intervals) at each layer setting; the y axis "

@@ -59,7 +59,9 @@ EFFECTS_NOTE = (
     "over every such pair in the grid (contexts) and over paired trials (same seed, same "
     "ticket, so the same injected faults); the interval is a 95% paired bootstrap. Green: an "
     "improvement the interval supports; red: a worsening it supports; grey: the interval "
-    "contains 0, so this sample cannot tell the sign."
+    "contains 0, so this sample cannot tell the sign; black: a change the interval supports in "
+    "escalations, which is neither good nor bad by itself (fewer can mean repaired, or let "
+    "through)."
 )
 
 GLOSSARY = {

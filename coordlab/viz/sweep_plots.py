@@ -91,9 +91,10 @@ def _varies(summaries: Sequence[dict]) -> tuple[bool, bool]:
 def predicted_vs_measured(summaries: Sequence[dict], ax=None):
     """Π(per-step accuracy) against measured end-to-end success, one point per configuration.
 
-    Points are coloured by how many layers are on; ``none`` and ``S+P+V+R`` are labelled. On
-    the dashed diagonal the steps compound as independent steps would; above it the layers
-    recover more than that; below it, errors compound worse (correlated faults).
+    Points are coloured by how many layers are on and every one is labelled (settings that land
+    on the same spot share a label, ``V = P+V``). On the dashed diagonal the steps compound as
+    independent steps would; above it the layers recover more than that; below it, errors
+    compound worse (correlated faults). Both axes are zoomed to the points.
 
     Returns:
         The Axes.
@@ -101,25 +102,38 @@ def predicted_vs_measured(summaries: Sequence[dict], ax=None):
     ax = new_axes(ax, (5.6, 4.6))
     xs = [s["predicted_e2e"] for s in summaries]
     ys = [s["success_rate"] for s in summaries]
-    lo = _floor(xs + ys)
-    ax.plot([lo, 1], [lo, 1], ls="--", color="black", lw=1, label="measured = predicted")
+    lo = _floor(ys)
+    left, right = min(xs) - 0.01, max(xs) + 0.01
+    ax.plot([left, right], [left, right], ls="--", color="black", lw=1,
+            label="measured = predicted")  # fmt: skip
     for count in sorted({layers_on(s["layers"]) for s in summaries}):
         mine = [s for s in summaries if layers_on(s["layers"]) == count]
         ax.scatter([s["predicted_e2e"] for s in mine], [s["success_rate"] for s in mine], s=18,
                    color=SERIES_COLOURS[count % len(SERIES_COLOURS)],
                    label=f"{count} layer{'s' * (count != 1)} on")  # fmt: skip
-    for s in summaries:
-        if s["layers"] in ("none", "all"):
-            ax.annotate(short_label(s["layers"]), (s["predicted_e2e"], s["success_rate"]),
-                        xytext=(-6, 0), textcoords="offset points", fontsize=7, ha="right",
-                        va="center")  # fmt: skip
-    ax.set_xlim(lo, 1.0)
+    _label_spots(ax, summaries, right - left)
+    ax.set_xlim(left, right + 0.25 * (right - left))  # room for the labels on the right
     ax.set_ylim(lo, 1.0 + 0.005)
     ax.set_xlabel("predicted: product of measured step accuracies")
     ax.set_ylabel("measured end-to-end success")
     ax.set_title(f"Predicted vs measured\n{_shared(summaries)}", fontsize=9)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return ax
+
+
+def _label_spots(ax, summaries: Sequence[dict], width: float) -> None:
+    """One label per spot; settings closer than a label's height share it."""
+    spots: list[tuple[float, float, list[str]]] = []
+    for s in sorted(summaries, key=lambda s: -s["success_rate"]):
+        x, y = s["predicted_e2e"], s["success_rate"]
+        near = next((p for p in spots if abs(p[1] - y) < 0.004 and abs(p[0] - x) < width / 4), None)
+        if near:
+            near[2].append(short_label(s["layers"]))
+        else:
+            spots.append((x, y, [short_label(s["layers"])]))
+    for x, y, names in spots:
+        ax.annotate(" = ".join(names), (x, y), xytext=(5, 0), textcoords="offset points",
+                    fontsize=6.5, va="center")  # fmt: skip
 
 
 def framework_comparison(summaries: Sequence[dict], ax=None):
