@@ -88,3 +88,21 @@ def test_price_panel_reprices_without_rerunning(frame):
     panel.primary.value = "frontier"
     assert "at frontier prices" in repr(panel)
     assert panel.table()["usd_per_trial"].sum() > after["usd_per_trial"].sum()
+
+
+def test_a_target_no_setting_reaches_names_the_best_instead_of_failing(table):
+    from coordlab.viz.frontier import best_setting, cheapest_reaching, target_text
+
+    rows = frontier_table(table)
+    top = rows["success_rate"].max()
+    best, success = best_setting(table)
+    assert success == top
+    assert best == rows[rows["success_rate"] == top]["layers"].iloc[0]  # the cheapest of a tie
+    assert cheapest_reaching(table, top) == best
+    assert cheapest_reaching(table, 1.01) is None
+    sentence = target_text(table, 1.01)
+    assert sentence.startswith("no setting reaches success ≥ 1.010")
+    assert short_label(best) in sentence and f"{success:.3f}" in sentence
+    assert target_text(table, top).startswith(f"cheapest setting with success ≥ {top:.3f}")
+    with pytest.raises(ValueError, match="no layer setting None"):
+        upgrade(table, "none", None)

@@ -183,6 +183,13 @@ def upgrade(table: pd.DataFrame, base: str, upgraded: str) -> dict:
         success 0.400 → 0.650 (+25.0 points, +0.23 nines) for +$0.00161 per trial
     """
     by_layers = table.reset_index().set_index("layers")
+    for label in (base, upgraded):
+        if label not in by_layers.index:
+            known = ", ".join(short_label(x) for x in by_layers.index)
+            raise ValueError(
+                f"no layer setting {label!r} in the table (it has {known}); "
+                "cheapest_reaching returns None when no setting reaches a target"
+            )
     result = marginal_cost(by_layers, base, upgraded)
     for side, label in (("from", base), ("to", upgraded)):
         row = by_layers.loc[label]
@@ -205,10 +212,43 @@ def upgrade_text(result: dict) -> str:
 
 
 def cheapest_reaching(table: pd.DataFrame, target: float) -> str | None:
-    """The layer setting with the lowest $ per trial whose success is at least ``target``."""
+    """The layer setting with the lowest $ per trial whose success is at least ``target``.
+
+    ``None`` when no setting reaches ``target`` (:func:`target_text` then names the best one).
+    """
     rows = frontier_table(table)
     reached = rows[rows["success_rate"] >= target]
     return None if reached.empty else str(reached["layers"].iloc[0])
+
+
+def best_setting(table: pd.DataFrame) -> tuple[str, float]:
+    """The most successful layer setting (the cheapest of those tied) and its success."""
+    rows = frontier_table(table)  # cheapest first, so idxmax picks the cheapest of a tie
+    row = rows.loc[rows["success_rate"].idxmax()]
+    return str(row["layers"]), float(row["success_rate"])
+
+
+def target_text(table: pd.DataFrame, target: float) -> str:
+    """One sentence: the cheapest setting reaching ``target``, or that none does and the best.
+
+    Example:
+        >>> import coordlab
+        >>> frame = coordlab.sweep("plain", "none;recovery", "uniform-90", tickets=20,
+        ...                        executor="serial")
+        >>> table = coordlab.cost_table(frame)
+        >>> target_text(table, 0.6)
+        'cheapest setting with success ≥ 0.600: R (success 0.650)'
+        >>> target_text(table, 0.9)
+        'no setting reaches success ≥ 0.900: the best is R, at 0.650'
+    """
+    goal = cheapest_reaching(table, target)
+    if goal is not None:
+        success = float(table.reset_index().set_index("layers").loc[goal, "success_rate"])
+        return f"cheapest setting with success ≥ {target:.3f}: {short_label(goal)} " \
+               f"(success {success:.3f})"  # fmt: skip
+    best, success = best_setting(table)
+    return f"no setting reaches success ≥ {target:.3f}: the best is {short_label(best)}, " \
+           f"at {success:.3f}"  # fmt: skip
 
 
 def prices_text(tiers: dict, primary: str = "primary") -> str:
@@ -289,7 +329,7 @@ def _numbers_html(table: pd.DataFrame, target: float) -> str:
     goals = dict.fromkeys([cheapest_reaching(table, target), "all"])
     lines = [upgrade_text(upgrade(table, "none", goal)) for goal in goals if goal]
     if cheapest_reaching(table, target) is None:
-        lines.insert(0, f"no setting reaches {target:.3f}")
+        lines.insert(0, target_text(table, target))
     sentences = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
     shown = rate_table(frontier_table(table), "every setting, cheapest first")
     return f"<ul>{sentences}</ul>{shown._repr_html_()}"
