@@ -231,17 +231,9 @@ def voila_argv(notebook: Path, port: int, token: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def serving(
-    name: str,
-    argv: list[str],
-    cwd: Path,
-    env: dict[str, str],
-    port: int,
-    token: str,
-    log_path: Path,
-    probe: str,
-) -> Iterator[Server]:
-    server = start_server(name, argv, cwd, env, port, token, log_path)
+def serving(probe: str, **start) -> Iterator[Server]:
+    """:func:`start_server` with ``start``'s arguments, ready once ``probe`` answers."""
+    server = start_server(**start)
     try:
         server.wait_ready(probe)
         yield server

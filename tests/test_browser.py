@@ -159,79 +159,67 @@ def _report(name: str, result: dict, shots: Path, guard: b.OfflineGuard) -> None
     assert not guard.blocked, f"{name} tried to reach the network: {guard.blocked[:5]}"
 
 
-def test_jupyterlab_runs_panel_and_toggle_redraws(stack):
-    from playwright.sync_api import expect
-
+def _in_browser(stack, name: str, argv, probe: str, drive, tolerated=()) -> None:
+    """Serve the notebook with ``argv(port, token)``, let ``drive(page, server, shots)`` move the
+    toggle, and check the page had no errors and reached nothing beyond localhost."""
     port, token = b.free_port(), secrets.token_hex(16)
-    shots = b.artifacts_dir("jupyterlab")
-    guard = b.OfflineGuard()
-    log = stack["root"] / "jupyterlab.log"
-    with b.serving(
-        "JupyterLab",
-        b.jupyterlab_argv(stack["work"], port, token),
-        stack["work"],
-        stack["env"],
-        port,
-        token,
-        log,
-        probe="/api/status",
-    ) as server:
+    slug = name.lower()
+    shots, guard = b.artifacts_dir(slug), b.OfflineGuard(tolerated=tolerated)
+    with b.serving(probe, name=name, argv=argv(port, token), cwd=stack["work"],
+                   env=stack["env"], port=port, token=token,
+                   log_path=stack["root"] / f"{slug}.log") as server:  # fmt: skip
         context, page, errors = _new_page(stack, guard)
         try:
-            page.goto(server.url(f"/lab/tree/{stack['notebook'].name}"), timeout=60_000)
-            expect(page.locator(".jp-Notebook").first).to_be_visible(timeout=60_000)
-            # Run All only once the status bar says the kernel is Idle: the toolbar's execution
-            # indicator reads "idle" before any kernel exists, and a click then runs nothing.
-            expect(
-                page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle$")).first
-            ).to_be_visible(timeout=FIRST_RENDER_MS)
-            page.get_by_role("menuitem", name="Run", exact=True).click()
-            page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
-            _wait_panel(page)
-            # The cells after the panel run too: toggle once the kernel is free again.
-            expect(page.locator(".jp-InputPrompt", has_text="[*]")).to_have_count(
-                0, timeout=FIRST_RENDER_MS
-            )
-            expect(
-                page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle$")).first
-            ).to_be_visible(timeout=FIRST_RENDER_MS)
-            result = _toggle_and_check(page, shots, "jupyterlab")
+            result = drive(page, server, shots)
         except Exception:
-            page.screenshot(path=str(shots / "jupyterlab-failure.png"))
+            page.screenshot(path=str(shots / f"{slug}-failure.png"))
             print(server.log_tail())
             raise
         finally:
             context.close()
-    assert not errors, f"page errors in JupyterLab: {errors[:5]}"
-    _report("JupyterLab", result, shots, guard)
+    assert not errors, f"page errors in {name}: {errors[:5]}"
+    _report(name, result, shots, guard)
+
+
+def _run_all_in_jupyterlab(stack, page, server, shots):
+    from playwright.sync_api import expect
+
+    idle = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle$")).first
+    page.goto(server.url(f"/lab/tree/{stack['notebook'].name}"), timeout=60_000)
+    expect(page.locator(".jp-Notebook").first).to_be_visible(timeout=60_000)
+    # Run All only once the status bar says the kernel is Idle: the toolbar's execution
+    # indicator reads "idle" before any kernel exists, and a click then runs nothing.
+    expect(idle).to_be_visible(timeout=FIRST_RENDER_MS)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+    _wait_panel(page)
+    # The cells after the panel run too: toggle once the kernel is free again.
+    expect(page.locator(".jp-InputPrompt", has_text="[*]")).to_have_count(
+        0, timeout=FIRST_RENDER_MS
+    )
+    expect(idle).to_be_visible(timeout=FIRST_RENDER_MS)
+    return _toggle_and_check(page, shots, "jupyterlab")
+
+
+def _open_voila(page, server, shots):
+    page.goto(server.url("/"), timeout=FIRST_RENDER_MS, wait_until="domcontentloaded")
+    _wait_panel(page)
+    return _toggle_and_check(page, shots, "voila")
+
+
+def test_jupyterlab_runs_panel_and_toggle_redraws(stack):
+    def drive(page, server, shots):
+        return _run_all_in_jupyterlab(stack, page, server, shots)
+
+    _in_browser(
+        stack, "JupyterLab", lambda port, token: b.jupyterlab_argv(stack["work"], port, token),
+        "/api/status", drive,
+    )  # fmt: skip
 
 
 def test_voila_app_toggle_redraws(stack):
-    port, token = b.free_port(), secrets.token_hex(16)
-    shots = b.artifacts_dir("voila")
-    guard = b.OfflineGuard(tolerated=b.VOILA_CDN_FONTAWESOME)
-    log = stack["root"] / "voila.log"
     # Probe a static file: "/" would execute the notebook.
-    with b.serving(
-        "Voila",
-        b.voila_argv(stack["notebook"], port, token),
-        stack["work"],
-        stack["env"],
-        port,
-        token,
-        log,
-        probe="/voila/static/favicon.ico",
-    ) as server:
-        context, page, errors = _new_page(stack, guard)
-        try:
-            page.goto(server.url("/"), timeout=FIRST_RENDER_MS, wait_until="domcontentloaded")
-            _wait_panel(page)
-            result = _toggle_and_check(page, shots, "voila")
-        except Exception:
-            page.screenshot(path=str(shots / "voila-failure.png"))
-            print(server.log_tail())
-            raise
-        finally:
-            context.close()
-    assert not errors, f"page errors in Voila: {errors[:5]}"
-    _report("Voila", result, shots, guard)
+    _in_browser(
+        stack, "Voila", lambda port, token: b.voila_argv(stack["notebook"], port, token),
+        "/voila/static/favicon.ico", _open_voila, tolerated=b.VOILA_CDN_FONTAWESOME,
+    )  # fmt: skip
