@@ -18,6 +18,7 @@ from coordlab.errors import ConfigError
 from coordlab.experiment.cache import ResultCache
 from coordlab.experiment.runner import run_trials, summarize
 from coordlab.llm.base import LLM
+from coordlab.llm.endpoint import ModelConfig
 from coordlab.llm.profiles import FaultProfile, get_profile
 from coordlab.types import Ticket
 
@@ -51,6 +52,25 @@ def select_tickets(
     return load_tickets(tickets_file, limit=tickets)
 
 
+def model_config(llm, base_url: str | None = None):
+    """``llm`` as given, a ``"openai:MODEL"`` string parsed, an endpoint checked to answer.
+
+    Raises:
+        ConfigError: a malformed model spec, or ``base_url`` without a model.
+        EndpointError: see :func:`coordlab.llm.openai_compat.check_endpoint`.
+
+    """
+    if isinstance(llm, str):
+        llm = ModelConfig.parse(llm, base_url=base_url)
+    elif base_url is not None:
+        raise ConfigError("base_url needs llm='openai:MODEL'")
+    if isinstance(llm, ModelConfig):
+        from coordlab.llm.openai_compat import check_endpoint
+
+        check_endpoint(llm)
+    return llm
+
+
 def run(
     backend: str = "plain",
     layers: str | Layers = "all",
@@ -58,10 +78,11 @@ def run(
     tickets: int | Sequence[Ticket] | None = None,
     tickets_file: str | Path | None = None,
     seeds: str | int | Iterable[int] = 0,
-    llm: LLM | None = None,
+    llm: LLM | ModelConfig | str | None = None,
     return_rows: bool = False,
     progress: bool = False,
     cache: str | Path | ResultCache | None = None,
+    base_url: str | None = None,
 ):
     """Run every selected ticket once per seed and return the JSON summary (DESIGN §10).
 
@@ -72,25 +93,32 @@ def run(
         tickets: the first N bundled tickets, or the tickets themselves.
         tickets_file: a JSONL file of tickets in the dataset's format.
         seeds: ``"0-9"``, an int or an iterable of ints.
-        llm: a model to use instead of the seeded :class:`SimLLM`.
+        llm: a model to use instead of the seeded :class:`SimLLM`: ``"openai:MODEL"`` (with
+            ``base_url``) or a :class:`ModelConfig` for a real OpenAI-compatible endpoint,
+            reached through each backend's own connector and checked before anything runs;
+            or any object with coordlab's ``LLM`` interface.
         return_rows: also return the per-trial rows, as ``(summary, rows)``.
         progress: show a progress bar with trials/s and ETA.
         cache: a results cache directory (or :class:`ResultCache`): trials run before under
-            the same key are read back instead of run (the simulated LLM only).
+            the same key (which includes an endpoint's model and URL) are read back instead of
+            run; an ``llm`` object other than a :class:`ModelConfig` cannot be keyed.
+        base_url: the endpoint's ``/v1`` URL when ``llm`` is a string.
 
     Raises:
-        ConfigError: a bad layer spec, profile, seed range or ticket count, or ``cache``
-            together with ``llm``.
+        ConfigError: a bad layer spec, profile, seed range, ticket count or model spec, or
+            ``cache`` together with an ``llm`` object.
+        EndpointError: the endpoint is unreachable, refuses the key or lacks the model.
     """
     layer_cfg = Layers.parse(layers)
     prof = get_profile(profile)
     chosen = select_tickets(tickets, tickets_file)
     seed_list = parse_seeds(seeds)
+    llm = model_config(llm, base_url)
     if cache is not None:
-        if llm is not None:
-            raise ConfigError("the results cache holds simulated-LLM trials only; drop llm=")
+        if llm is not None and not isinstance(llm, ModelConfig):
+            raise ConfigError("the results cache cannot key an llm object; pass a ModelConfig")
         store = cache if isinstance(cache, ResultCache) else ResultCache(cache)
-        rows = store.rows(backend, layer_cfg, prof, chosen, seed_list, progress=progress)
+        rows = store.rows(backend, layer_cfg, prof, chosen, seed_list, progress=progress, llm=llm)
     else:
         rows = list(run_trials(backend, layer_cfg, prof, chosen, seed_list, llm, progress=progress))
     summary = summarize(rows)

@@ -3,6 +3,9 @@
 ``coordlab run --backend plain --layers none --profile uniform-97 --seeds 0-9 --json``
 ``coordlab sweep --backends plain,langgraph --layers-grid all --seeds 0-2 --out results/grid``
 ``coordlab report results/grid --out report.html``
+``coordlab serve-sim --port 8000 --profile uniform-97``, then
+``coordlab run --llm openai:primary --fallback-llm openai:fallback --base-url http://127.0.0.1:8000/v1``
+``coordlab doctor --base-url http://localhost:11434/v1``
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seeds", default="0", help="N, A-B or a comma list")
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.add_argument("--cache", default=None, help="results cache directory (reused trials)")
+    _model_flags(run)
+    _trace_flag(run)
     _progress_flag(run)
     sweep = sub.add_parser("sweep", help="run a grid of configurations into a results store")
     sweep.add_argument("--backends", default="plain", help="comma list of backends")
@@ -41,11 +46,74 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--resume", action="store_true", help="continue the sweep in --out")
     sweep.add_argument("--chunk", type=int, default=100, help="tickets per unit of work")
     sweep.add_argument("--json", action="store_true", help="one JSON summary per line")
+    _model_flags(sweep)
+    _trace_flag(sweep)
     _progress_flag(sweep)
     report = sub.add_parser("report", help="write an HTML report of a sweep's results")
     report.add_argument("results", help="a results directory (or .parquet / .csv file)")
     report.add_argument("--out", default="report.html")
+    serve = sub.add_parser("serve-sim", help="the simulated LLM as an OpenAI-compatible server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--profile", default="uniform-97")
+    serve.add_argument("--seed", type=int, default=0, help="when a request carries no seed")
+    serve.add_argument("--stall-s", type=float, default=None, help="a timeout fault's stall")
+    serve.add_argument("--rate-limit-share", type=float, default=0.0, help="extra 429s")
+    serve.add_argument("--api-key-env", default=None, help="require this variable's key")
+    doctor = sub.add_parser("doctor", help="extras, offline settings, endpoint, where files go")
+    doctor.add_argument("--base-url", default=None, help="check that this endpoint answers")
+    doctor.add_argument("--api-key-env", default=None, help="its key's variable")
+    doctor.add_argument("--cache", default=None, help="a results cache directory to describe")
     return parser
+
+
+def _model_flags(command: argparse.ArgumentParser) -> None:
+    group = command.add_argument_group("real model (default: the seeded simulator)")
+    group.add_argument("--llm", default=None, help="openai:MODEL at an OpenAI-compatible URL")
+    group.add_argument("--base-url", default=None, help="the endpoint's /v1 URL")
+    group.add_argument("--api-key-env", default=None, help="variable holding the key")
+    group.add_argument("--fallback-llm", default=None, help="openai:MODEL after an outage")
+    group.add_argument("--fallback-base-url", default=None, help="default: --base-url")
+    group.add_argument("--timeout", type=float, default=None, help="seconds per model call")
+
+
+def _trace_flag(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--trace",
+        default=None,
+        metavar="FILE|otlp",
+        help="OpenTelemetry spans per trial, step and call: JSON lines to FILE, or 'otlp'",
+    )
+
+
+def _traced(args):
+    """Tracing for the command's duration when ``--trace`` asks for it."""
+    from contextlib import nullcontext
+
+    from coordlab.tracing import enabled
+
+    return enabled(args.trace) if args.trace else nullcontext()
+
+
+def _model_config(args):
+    """The run's :class:`ModelConfig` from the flags, or ``None`` for the simulator."""
+    from coordlab.errors import ConfigError
+    from coordlab.llm.endpoint import DEFAULT_TIMEOUT_S, ModelConfig
+
+    if args.llm is None:
+        extra = [f for f in ("base_url", "api_key_env", "fallback_llm") if getattr(args, f)]
+        if extra:
+            flags = ", ".join("--" + f.replace("_", "-") for f in extra)
+            raise ConfigError(f"{flags} need --llm openai:MODEL")
+        return None
+    return ModelConfig.parse(
+        args.llm,
+        base_url=args.base_url,
+        api_key_env=args.api_key_env,
+        fallback=args.fallback_llm,
+        fallback_base_url=args.fallback_base_url,
+        timeout_s=args.timeout or DEFAULT_TIMEOUT_S,
+    )
 
 
 def _progress_flag(command: argparse.ArgumentParser) -> None:
@@ -88,9 +156,19 @@ def _print_sweep_line(summary: dict) -> None:
 
 
 def _run(args) -> int:
+    with _traced(args):
+        summary = _run_summary(args)
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        _print_table(summary)
+    return 0
+
+
+def _run_summary(args) -> dict:
     from coordlab.api import run
 
-    summary = run(
+    return run(
         backend=args.backend,
         layers=args.layers,
         profile=args.profile,
@@ -99,32 +177,33 @@ def _run(args) -> int:
         seeds=args.seeds,
         progress=_show_progress(args),
         cache=args.cache,
+        llm=_model_config(args),
     )
-    if args.json:
-        print(json.dumps(summary))
-    else:
-        _print_table(summary)
-    return 0
 
 
 def _sweep(args) -> int:
+    from coordlab.errors import ConfigError
     from coordlab.experiment.sweep import summaries, sweep
 
-    frame = sweep(
-        backends=args.backends,
-        layers_grid=args.layers_grid,
-        profiles=args.profiles,
-        seeds=args.seeds,
-        tickets=args.tickets,
-        tickets_file=args.tickets_file,
-        out=args.out,
-        executor=args.executor,
-        workers=args.workers,
-        address=args.address,
-        resume=args.resume,
-        chunk=args.chunk,
-        progress=_show_progress(args),
-    )
+    if args.trace and args.executor != "serial":
+        raise ConfigError("--trace records this process's trials: use it with --executor serial")
+    with _traced(args):
+        frame = sweep(
+            backends=args.backends,
+            layers_grid=args.layers_grid,
+            profiles=args.profiles,
+            seeds=args.seeds,
+            tickets=args.tickets,
+            tickets_file=args.tickets_file,
+            out=args.out,
+            executor=args.executor,
+            workers=args.workers,
+            address=args.address,
+            resume=args.resume,
+            chunk=args.chunk,
+            progress=_show_progress(args),
+            llm=_model_config(args),
+        )
     for summary in summaries(frame):
         if args.json:
             print(json.dumps(summary))
@@ -144,7 +223,39 @@ def _report(args) -> int:
     return 0
 
 
-COMMANDS = {"run": _run, "sweep": _sweep, "report": _report}
+def _serve_sim(args) -> int:
+    from coordlab.llm.server import STALL_S, SimServer, check_address, serve
+
+    server = SimServer(
+        args.profile,
+        args.seed,
+        host=args.host,
+        port=args.port,
+        stall_s=STALL_S if args.stall_s is None else args.stall_s,
+        rate_limit_share=args.rate_limit_share,
+        api_key_env=args.api_key_env,
+    )
+    check_address(server.host, server.port)
+    print(f"serving the simulated LLM ({server.profile.name}) at {server.url}", flush=True)
+    serve(server)
+    return 0
+
+
+def _doctor(args) -> int:
+    from coordlab.doctor import diagnose
+
+    report, ok = diagnose(base_url=args.base_url, api_key_env=args.api_key_env, cache=args.cache)
+    print(report)
+    return 0 if ok else 2
+
+
+COMMANDS = {
+    "run": _run,
+    "sweep": _sweep,
+    "report": _report,
+    "serve-sim": _serve_sim,
+    "doctor": _doctor,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -143,7 +143,13 @@ OFFLINE_ENV = {
 }
 
 
+SET_BY_COORDLAB: set[str] = set()
+"""The :data:`OFFLINE_ENV` variables coordlab set itself (the user had not set them)."""
+
+
 def apply_offline_env() -> None:
     """Set the variables that keep frameworks from phoning home (only where not set already)."""
     for key, value in OFFLINE_ENV.items():
-        os.environ.setdefault(key, value)
+        if key not in os.environ:
+            os.environ[key] = value
+            SET_BY_COORDLAB.add(key)

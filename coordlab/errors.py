@@ -30,6 +30,14 @@ class MissingExtraError(CoordlabError, ImportError):
     """An optional dependency is not installed; the message names the pip command."""
 
 
+class EndpointError(CoordlabError):
+    """A model endpoint that cannot serve the run: unreachable, refusing the key, no such model.
+
+    Its message never contains the key (nor a server's echo of it): it names the endpoint's
+    label and the environment variable the key comes from.
+    """
+
+
 class TransientError(CoordlabError):
     """A failure that may go away if the same call is made again.
 
@@ -37,14 +45,25 @@ class TransientError(CoordlabError):
         kind: ``timeout``, ``rate_limit`` or ``outage``.
         step: the pipeline step that was running.
         virtual_s: virtual seconds the failed call cost before it failed.
+        retry_after_s: seconds a real server asked the client to wait (its ``Retry-After``);
+            the recovery layer waits that long, in real time, before retrying. The simulator
+            never sets it: its backoff is on the virtual clock.
 
     """
 
-    def __init__(self, kind: str, step: str, message: str = "", virtual_s: float = 0.0):
+    def __init__(
+        self,
+        kind: str,
+        step: str,
+        message: str = "",
+        virtual_s: float = 0.0,
+        retry_after_s: float = 0.0,
+    ):
         super().__init__(message or f"{kind} during {step}")
         self.kind = kind
         self.step = step
         self.virtual_s = virtual_s
+        self.retry_after_s = retry_after_s
 
 
 class Rejected(CoordlabError):

@@ -10,7 +10,9 @@ append-only :class:`~coordlab.experiment.store.ResultStore` per digest of the no
 parts of that key, under ``<cache>/<digest>/``; each row also carries its ticket's content
 digest, and a row whose ticket changed is recomputed (the newest row of a key wins).
 
-Only the simulated LLM is cached: a real model's answers are not a function of the key. A
+A real endpoint (a :class:`~coordlab.llm.endpoint.ModelConfig`) is keyed by its models and
+base URLs, never its key; its answers are not a pure function of the key, so a cached row is a
+record of what that model said once, served again instead of paid for again. A
 cached row keeps the ``wall_s`` of the run that made it. Several processes may share a cache
 directory: each writes whole parts under unique names and never removes another's files.
 
@@ -42,6 +44,7 @@ from coordlab.config import Layers
 from coordlab.datasets import load_orders, load_policies
 from coordlab.experiment.runner import hard_share, run_trials
 from coordlab.experiment.store import MANIFEST, ResultStore
+from coordlab.llm.endpoint import ModelConfig
 from coordlab.llm.pricing import TIERS
 from coordlab.llm.profiles import FaultProfile, get_profile
 from coordlab.types import Ticket
@@ -126,12 +129,17 @@ class ResultCache:
         self._read: dict[Path, tuple[tuple[Path, ...], pd.DataFrame]] = {}
 
     def store_for(
-        self, backend: str, profile: FaultProfile, population: Sequence[Ticket]
+        self,
+        backend: str,
+        profile: FaultProfile,
+        population: Sequence[Ticket],
+        llm: ModelConfig | None = None,
     ) -> ResultStore:
         """The store that holds ``backend``'s rows of ``profile`` for ``population``'s tickets."""
         import coordlab
 
         key = {
+            "llm": llm.label if llm is not None else "sim",
             "coordlab": coordlab.__version__,
             "source": source_digest(),
             "frameworks": framework_versions(backend),
@@ -153,11 +161,15 @@ class ResultCache:
         tickets: Sequence[Ticket],
         seeds: Sequence[int],
         progress: bool = False,
+        llm: ModelConfig | None = None,
     ) -> list[dict]:
-        """One row per (seed, ticket), in that order: from the cache, or run and stored."""
+        """One row per (seed, ticket), in that order: from the cache, or run and stored.
+
+        ``llm`` is a real endpoint: its rows are keyed by its model and URL (never its key).
+        """
         profile = get_profile(profile)
         backend_class(backend)  # an unknown backend or a missing extra fails before any read
-        store = self.store_for(backend, profile, tickets)
+        store = self.store_for(backend, profile, tickets, llm)
         stored = self._stored(store, backend, layers, profile)
         digests = {t.id: ticket_digest(t) for t in tickets}
         missing = {
@@ -168,8 +180,8 @@ class ResultCache:
         for seed, todo in missing.items():
             if todo:
                 fresh = list(
-                    run_trials(backend, layers, profile, todo, [seed], progress=progress,
-                               population=tickets)
+                    run_trials(backend, layers, profile, todo, [seed], llm=llm,
+                               progress=progress, population=tickets)
                 )  # fmt: skip
                 for row in fresh:
                     row[TICKET_DIGEST] = digests[row["ticket_id"]]

@@ -30,13 +30,16 @@ from coordlab.config import Layers
 from coordlab.errors import ConfigError, MissingExtraError
 from coordlab.experiment.grid import Unit
 from coordlab.experiment.runner import run_trials
+from coordlab.llm.endpoint import ModelConfig
 from coordlab.types import Ticket
 
 EXECUTORS = ("serial", "process", "ray")
 
 
-def run_unit(unit: Unit, population: Sequence[Ticket]) -> list[dict]:
-    """Run one unit and return its rows."""
+def run_unit(
+    unit: Unit, population: Sequence[Ticket], llm: ModelConfig | None = None
+) -> list[dict]:
+    """Run one unit (with the simulator, or the endpoint ``llm``) and return its rows."""
     config = unit.config
     return list(
         run_trials(
@@ -45,6 +48,7 @@ def run_unit(unit: Unit, population: Sequence[Ticket]) -> list[dict]:
             config.profile,
             unit.tickets,
             [unit.seed],
+            llm=llm,
             population=population,
         )
     )
@@ -96,21 +100,26 @@ def execute(
     executor: str = "process",
     workers: int | None = None,
     address: str | None = None,
+    llm: ModelConfig | None = None,
 ) -> Iterator[list[dict]]:
-    """Run ``units`` on ``executor``; yield each unit's rows as it finishes."""
+    """Run ``units`` on ``executor``; yield each unit's rows as it finishes.
+
+    ``llm`` (a real endpoint) travels to the workers as its configuration: each builds its
+    own connectors and reads the key from its own environment.
+    """
     check(executor, address)
     workers = workers or os.cpu_count() or 1
     if executor == "serial" or not units:
-        return (run_unit(unit, population) for unit in units)
+        return (run_unit(unit, population, llm) for unit in units)
     if executor == "process":
-        return _in_processes(units, population, workers)
-    return _on_ray(units, population, workers, address)
+        return _in_processes(units, population, workers, llm)
+    return _on_ray(units, population, workers, address, llm)
 
 
-def _in_processes(units, population, workers: int) -> Iterator[list[dict]]:
+def _in_processes(units, population, workers: int, llm) -> Iterator[list[dict]]:
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(units)), mp_context=context) as pool:
-        pending = {pool.submit(run_unit, unit, population) for unit in units}
+        pending = {pool.submit(run_unit, unit, population, llm) for unit in units}
         try:
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -121,7 +130,7 @@ def _in_processes(units, population, workers: int) -> Iterator[list[dict]]:
                 future.cancel()
 
 
-def _on_ray(units, population, workers: int, address: str | None) -> Iterator[list[dict]]:
+def _on_ray(units, population, workers: int, address: str | None, llm) -> Iterator[list[dict]]:
     import ray
 
     started = not ray.is_initialized()
@@ -130,7 +139,7 @@ def _on_ray(units, population, workers: int, address: str | None) -> Iterator[li
     try:
         remote = ray.remote(run_unit)
         shared = ray.put(list(population))
-        pending = [remote.remote(unit, shared) for unit in units]
+        pending = [remote.remote(unit, shared, llm) for unit in units]
         while pending:
             finished, pending = ray.wait(pending, num_returns=1)
             yield ray.get(finished[0])

@@ -18,6 +18,7 @@ from coordlab.config import Layers
 from coordlab.datasets import load_orders, load_policies
 from coordlab.experiment.stats import wilson
 from coordlab.llm.base import LLM
+from coordlab.llm.endpoint import ModelConfig
 from coordlab.llm.faults import FaultInjector, fault_kind
 from coordlab.llm.profiles import FaultProfile, get_profile
 from coordlab.llm.sim import SimLLM
@@ -26,7 +27,12 @@ from coordlab.pipeline.grading import grade
 from coordlab.pipeline.reference import true_view
 from coordlab.retrieval.index import PolicyIndex
 from coordlab.tools.store import OrderService
+from coordlab.tracing import active as active_tracing
 from coordlab.types import STEPS, WORK_STEPS, Order, Ticket
+
+_TRACED = ("outcome", "action", "amount", "llm_calls", "tokens_in", "tokens_out", "cost_usd",
+           "caught_by", "crash")  # fmt: skip
+"""What a trial span carries of its row."""
 
 
 class Session:
@@ -51,20 +57,27 @@ class Session:
         profile: FaultProfile,
         seed: int,
         tickets: Sequence[Ticket],
-        llm: LLM | None = None,
+        llm: LLM | ModelConfig | None = None,
         population: Sequence[Ticket] | None = None,
     ) -> Desk:
         """The desk for one seed (the tool connection is reused across seeds).
 
         ``population`` (default: ``tickets``) is the whole ticket set of the experiment: a
         correlated profile spreads its faults by the share of hard tickets in it, so a chunk of
-        it must see the same rates as the whole.
+        it must see the same rates as the whole. A :class:`ModelConfig` ``llm`` is a real
+        endpoint: the model's faults are its own, the tools' still come from ``profile``.
         """
         population = tickets if population is None else population
         hard = [t.id for t in population if "hard" in t.tags]
         injector = FaultInjector(profile, seed, hard, hard_share=hard_share(population))
         self.service.injector = injector
-        model = llm or SimLLM(profile, seed, hard)
+        endpoint = llm if isinstance(llm, ModelConfig) else None
+        if endpoint is not None:
+            from coordlab.llm.openai_compat import OpenAILLM
+
+            model = OpenAILLM(endpoint, seed)
+        else:
+            model = llm or SimLLM(profile, seed, hard)
         if isinstance(model, SimLLM):
             model.injector = injector
         tools = self.desk.tools if self.desk else None
@@ -76,6 +89,8 @@ class Session:
             layers=self.layers,
             orders=self.orders,
             tools=tools,
+            endpoint=endpoint,
+            seed=seed,
         )
         return self.desk
 
@@ -97,7 +112,7 @@ def run_trials(
     profile: str | FaultProfile,
     tickets: Sequence[Ticket],
     seeds: Iterable[int],
-    llm: LLM | None = None,
+    llm: LLM | ModelConfig | None = None,
     keep_trials: bool = False,
     progress: bool = False,
     population: Sequence[Ticket] | None = None,
@@ -110,7 +125,9 @@ def run_trials(
         profile: the fault profile (name or object).
         tickets: the tickets to run.
         seeds: one pass over the tickets per seed.
-        llm: a model to use instead of the seeded :class:`SimLLM`.
+        llm: a model to use instead of the seeded :class:`SimLLM`: an object with coordlab's
+            ``LLM`` interface, or a :class:`ModelConfig` (a real endpoint, reached through
+            each backend's own OpenAI-compatible connector).
         keep_trials: attach the full :class:`Trial` (steps, prompts) under the key ``trial``.
         progress: show a ``tqdm.auto`` bar (trials/s and ETA); off by default because its
             timings would make notebook outputs irreproducible.
@@ -131,10 +148,19 @@ def run_trials(
         for seed in seeds:
             engine = cls(session.desk_for(profile, seed, tickets, llm, population))
             for ticket in tickets:
+                tracing = active_tracing()
+                if tracing:
+                    tracing.start_trial(
+                        f"{seed}/{ticket.id}", backend=backend, layers=layers.label,
+                        profile=profile.name, seed=seed, ticket=ticket.id,
+                        llm=model_label(engine.desk),
+                    )  # fmt: skip
                 start = time.perf_counter()
                 trial = engine.run_trial(ticket, seed)
                 wall = time.perf_counter() - start
                 row = trial_row(session, backend, layers, profile.name, trial, wall)
+                if tracing:
+                    tracing.end_trial(trial.key, **{k: row[k] for k in _TRACED})
                 if keep_trials:
                     row["trial"] = trial
                 bar.update()
@@ -157,6 +183,7 @@ def trial_row(
         "backend": backend,
         "layers": layers.label,
         "profile": profile,
+        "llm": model_label(session.desk),
         "seed": trial.seed,
         "ticket_id": ticket.id,
         "tags": ",".join(ticket.tags),
@@ -193,6 +220,24 @@ def trial_row(
     return row
 
 
+SIM_LABEL = "sim"
+"""The ``llm`` column of trials the seeded simulator answered."""
+
+
+def model_label(desk: Desk) -> str:
+    """What answered a desk's model calls: ``sim``, an endpoint's label, or the LLM's class."""
+    if desk.endpoint is not None:
+        return desk.endpoint.label
+    return SIM_LABEL if isinstance(desk.llm, SimLLM) else type(desk.llm).__name__
+
+
+def model_faults(row: dict) -> str:
+    """Where a configuration's model faults came from (tool faults always follow the profile)."""
+    if row.get("llm", SIM_LABEL) == SIM_LABEL:
+        return f"injected by the simulator (profile {row.get('profile')})"
+    return f"the model's own; tool faults from profile {row.get('profile')}"
+
+
 def summarize(rows: Sequence[dict]) -> dict:
     """The JSON summary of DESIGN §10 for rows of one configuration."""
     n = len(rows)
@@ -211,6 +256,8 @@ def summarize(rows: Sequence[dict]) -> dict:
         "backend": first.get("backend"),
         "layers": first.get("layers"),
         "profile": first.get("profile"),
+        "llm": first.get("llm", SIM_LABEL),
+        "model_faults": model_faults(first),
         "trials": n,
         "success_rate": round(rate, 4),
         "ci95": [round(lo, 4), round(hi, 4)],

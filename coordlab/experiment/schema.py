@@ -22,7 +22,7 @@ from coordlab.types import STEPS
 
 _S, _I, _F = pa.string(), pa.int64(), pa.float64()
 _COLUMNS = [
-    ("backend", _S), ("layers", _S), ("profile", _S), ("seed", _I), ("ticket_id", _S),
+    ("backend", _S), ("layers", _S), ("profile", _S), ("llm", _S), ("seed", _I), ("ticket_id", _S),
     ("tags", _S), ("outcome", _S), ("action", _S), ("order_id", _S), ("amount", _F),
     ("expected_action", _S), ("expected_amount", _F), ("duplicate_side_effects", _I),
     ("unauthorized_refunds", _I), ("wrong_refunds", _I), ("llm_calls", _I), ("tokens_in", _I),

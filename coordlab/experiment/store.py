@@ -51,7 +51,7 @@ class ResultStore:
 
         Raises:
             ConfigError: ``path`` holds results and ``resume`` is false (nothing is touched),
-                or ``path`` is a file.
+                ``path`` is a file, or a resumed sweep's rows came from another model.
         """
         store = cls(path)
         if store.path.exists() and not store.path.is_dir():
@@ -61,11 +61,22 @@ class ResultStore:
                 f"--out {path} already holds results: pass --resume to continue that sweep, "
                 "or choose another --out"
             )
+        before = store.manifest()
+        if store.parts() and before.get("llm") != manifest.get("llm"):
+            raise ConfigError(
+                f"--out {path} holds rows from {before.get('llm') or 'the simulator'}, not "
+                f"{manifest.get('llm') or 'the simulator'}: choose another --out"
+            )
         store.path.mkdir(parents=True, exist_ok=True)
         for leftover in store.path.glob(".*.tmp"):
             leftover.unlink()  # a part that was being written when the process died
         store._write_atomic(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
         return store
+
+    def manifest(self) -> dict:
+        """The last sweep's spec (``{}`` when there is none)."""
+        path = self.path / MANIFEST
+        return json.loads(path.read_text()) if path.is_file() else {}
 
     def parts(self) -> list[Path]:
         """The finished parts, oldest first."""

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from coordlab.api import parse_seeds, select_tickets
+from coordlab.api import model_config, parse_seeds, select_tickets
 from coordlab.backends.base import backend_class
 from coordlab.config import Layers, label_order
 from coordlab.errors import ConfigError
@@ -23,6 +23,7 @@ from coordlab.experiment.executors import check, execute
 from coordlab.experiment.grid import KEY, configs, layer_settings, names, plan
 from coordlab.experiment.runner import summarize
 from coordlab.experiment.store import ResultStore
+from coordlab.llm.endpoint import ModelConfig
 from coordlab.types import Ticket
 
 
@@ -40,6 +41,8 @@ def sweep(
     resume: bool = False,
     chunk: int = 100,
     progress: bool = False,
+    llm: ModelConfig | str | None = None,
+    base_url: str | None = None,
 ) -> pd.DataFrame:
     """Run every configuration of the grid on every seed; return one row per trial.
 
@@ -58,6 +61,10 @@ def sweep(
         resume: continue the sweep already in ``out`` (its trials are skipped).
         chunk: tickets per unit of work.
         progress: show a progress bar (trials/s, ETA).
+        llm: a real endpoint instead of the simulator (``"openai:MODEL"`` with ``base_url``, or
+            a :class:`ModelConfig`), checked to answer before anything is written; a store
+            resumes only with the same model.
+        base_url: the endpoint's ``/v1`` URL when ``llm`` is a string.
 
     Returns:
         The trials in the store, sorted by (backend, layers, profile, seed, ticket_id).
@@ -70,17 +77,22 @@ def sweep(
         raise ConfigError("--chunk must be at least 1")
     population = select_tickets(tickets, tickets_file)
     seed_list = parse_seeds(seeds)
+    llm = model_config(llm, base_url)
+    if llm is not None and not isinstance(llm, ModelConfig):
+        raise ConfigError("sweep takes a real endpoint as 'openai:MODEL' or a ModelConfig")
     manifest = {
         "configs": [[c.backend, c.layers, c.profile] for c in grid],
         "seeds": seed_list,
         "tickets": [t.id for t in population],
     }
+    if llm is not None:
+        manifest["llm"] = llm.label
     with tempfile.TemporaryDirectory(prefix="coordlab-sweep-") as scratch:
         store = ResultStore.create(out or Path(scratch) / "sweep", manifest, resume)
         units = plan(grid, seed_list, population, store.done(), chunk)
         total = sum(len(u.tickets) for u in units)
         with tqdm(total=total, disable=not progress, unit="trial", desc="sweep") as bar:
-            for rows in execute(units, population, executor, workers, address):
+            for rows in execute(units, population, executor, workers, address, llm):
                 store.append(rows)
                 bar.update(len(rows))
         return store.read()

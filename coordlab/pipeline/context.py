@@ -9,17 +9,27 @@ from coordlab.config import Layers
 from coordlab.errors import TransientError
 from coordlab.layers import Protocol, Recovery, State, Verification
 from coordlab.llm.base import LLM, Completion
+from coordlab.llm.endpoint import ModelConfig
 from coordlab.llm.faults import FaultInjector
 from coordlab.llm.pricing import TIERS
 from coordlab.pipeline.policy import Passage
 from coordlab.retrieval.index import PolicyIndex
 from coordlab.tools.store import OrderService
+from coordlab.tracing import active as active_tracing
 from coordlab.types import Decision, Intake, Order, OrderView, StepRecord, Ticket, Verdict
+
+_TRACED = {"ok", "model", "fault", "error", "caught_by", "tokens_in", "tokens_out", "latency_s"}
+"""What a step span carries of its record (not the prompt or the answer)."""
 
 
 @dataclass
 class Desk:
-    """The support desk's components for one run: model, index, tools and layers."""
+    """The support desk's components for one run: model, index, tools and layers.
+
+    ``llm`` answers the steps. With a real endpoint (``endpoint`` set) it is the ``openai``
+    SDK connector, and each framework backend replaces it with its framework's own
+    OpenAI-compatible connector built from ``endpoint`` (sending ``seed`` with every call).
+    """
 
     llm: LLM
     index: PolicyIndex
@@ -28,6 +38,8 @@ class Desk:
     layers: Layers
     orders: dict[str, Order]
     tools: object = None
+    endpoint: ModelConfig | None = None
+    seed: int = 0
 
     def __post_init__(self):
         self.state = State(self.layers.state)
@@ -80,6 +92,8 @@ class Trial:
         """Count one more execution of ``step`` and return its attempt number."""
         self.attempts[step] += 1
         self.started_s = self.clock_s
+        if tracing := active_tracing():
+            tracing.step_started(self.key, step, self.attempts[step])
         return self.attempts[step]
 
     def request_id(self, step: str) -> str:
@@ -124,4 +138,6 @@ class Trial:
             **details,
         )
         self.records.append(rec)
+        if tracing := active_tracing():
+            tracing.step_ended(self.key, **rec.model_dump(include=_TRACED))
         return rec

@@ -13,6 +13,8 @@ Backends wire the steps with their own framework's constructs (a loop, a ``State
 
 from __future__ import annotations
 
+import time
+
 from coordlab.errors import Rejected, TransientError
 from coordlab.pipeline import steps
 from coordlab.pipeline.context import Desk, Trial
@@ -35,7 +37,8 @@ def on_transient(desk: Desk, trial: Trial, node: str, err: TransientError) -> bo
 
     With recovery off this re-raises (the trial crashes). Otherwise it counts the failure,
     switches to the fallback model after an outage, and either adds the exponential backoff to
-    the virtual clock (retry) or gives up after ``max_attempts`` executions.
+    the virtual clock (retry) or gives up after ``max_attempts`` executions. A real server's
+    ``Retry-After`` is honoured in real time (the simulator never sends one).
     """
     recovery = desk.recovery
     if not recovery.enabled:
@@ -49,6 +52,8 @@ def on_transient(desk: Desk, trial: Trial, node: str, err: TransientError) -> bo
         trial.streaks[node] = 0
         return False
     trial.clock_s += recovery.backoff_s(failures)
+    if err.retry_after_s:
+        time.sleep(err.retry_after_s)
     return True
 
 

@@ -14,6 +14,7 @@ from coordlab.pipeline.context import Desk, Trial
 from coordlab.pipeline.prompts import order_section, render_model, render_passages
 from coordlab.pipeline.reply import ESCALATION_SENTENCE
 from coordlab.retrieval.index import query_for
+from coordlab.tracing import call as traced_call
 
 WORK_FLOW = ("intake", "retrieve", "lookup", "decide", "compose")
 
@@ -30,7 +31,11 @@ def _llm(
     attempt = trial.next_attempt(step)
     messages = prompts.build(step, trial.ticket.id, attempt, sections, desk.state.typed, mode)
     try:
-        completion = desk.llm.complete(messages, trial.model)
+        with traced_call(trial.key, f"chat {trial.model}", tier=trial.model) as span:
+            completion = desk.llm.complete(messages, trial.model)
+            span["gen_ai.usage.input_tokens"] = completion.tokens_in
+            span["gen_ai.usage.output_tokens"] = completion.tokens_out
+            span["fault"] = completion.fault
     except TransientError as err:
         trial.llm_calls += 1
         trial.clock_s += err.virtual_s
@@ -67,7 +72,8 @@ def retrieve(desk: Desk, trial: Trial) -> None:
     """Step 2: search the policy index (chromadb)."""
     attempt = trial.next_attempt("retrieve")
     query = query_for(trial.intake, trial.ticket.email)
-    raw = desk.index.search(query)
+    with traced_call(trial.key, "tool search_policies", tool="chromadb"):
+        raw = desk.index.search(query)
     kinds = ["empty_retrieval", "low_recall"] if raw else []
     fault = desk.injector.draw(trial.ticket.id, "retrieve", attempt, kinds)
     hits = raw
@@ -100,7 +106,8 @@ def lookup(desk: Desk, trial: Trial) -> None:
     fault = desk.injector.draw(trial.ticket.id, "lookup", attempt, ["timeout", "schema_drift"])
     details = dict(model=desk.tools.protocol, received=order_id, fault=fault)
     try:
-        payload = desk.tools.get_order(order_id, trial.request_id("lookup"))
+        with traced_call(trial.key, "tool get_order", tool=desk.tools.protocol):
+            payload = desk.tools.get_order(order_id, trial.request_id("lookup"))
         trial.order = desk.state.order(payload, order_id)
     except TransientError as err:
         trial.clock_s += err.virtual_s
@@ -209,7 +216,8 @@ def _side_effect(desk: Desk, trial: Trial, kind: str, amount: float, text: str) 
         model=desk.tools.protocol, received=f"{kind} {amount:.2f} {order_id}", fault=fault
     )
     try:
-        desk.tools.deliver(kind, trial.request_id("deliver"), order_id, amount, text, key)
+        with traced_call(trial.key, f"tool deliver {kind}", tool=desk.tools.protocol):
+            desk.tools.deliver(kind, trial.request_id("deliver"), order_id, amount, text, key)
     except TransientError as err:
         trial.clock_s += err.virtual_s
         trial.record("deliver", False, error=str(err), **details)
