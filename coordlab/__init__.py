@@ -22,6 +22,7 @@ from coordlab.errors import (  # noqa: E402
     ConfigError,
     CoordlabError,
     DatasetError,
+    EndpointError,
     MissingExtraError,
     Rejected,
     TransientError,
@@ -35,6 +36,7 @@ from coordlab.experiment.stats import pass_hat_k, wilson  # noqa: E402
 from coordlab.experiment.store import read_results  # noqa: E402
 from coordlab.experiment.sweep import summaries, sweep  # noqa: E402
 from coordlab.llm.base import LLM, Completion, Message  # noqa: E402
+from coordlab.llm.endpoint import Endpoint, ModelConfig  # noqa: E402
 from coordlab.llm.faults import FAULT_KINDS  # noqa: E402
 from coordlab.llm.pricing import TIERS, ModelTier  # noqa: E402
 from coordlab.llm.profiles import PROFILES, FaultProfile, get_profile  # noqa: E402
@@ -89,6 +91,9 @@ __all__ = [
     "ModelTier",
     "layer_panel",
     "SimLLM",
+    "ModelConfig",
+    "Endpoint",
+    "EndpointError",
     "LLM",
     "Message",
     "Completion",
