@@ -184,7 +184,7 @@ class SimServer:
             self._throttle(seed, messages)
             done = self.sim(seed).complete(messages, tier)
         except TransientError as err:
-            return await self._fault(err)
+            return await self._fault(request, err)
         answer = _completion(done, seed, messages)
         if body.get("stream"):
             return _streamed(answer, body.get("stream_options") or {})
@@ -205,9 +205,15 @@ class SimServer:
         if keyed_uniform(*key) < self.rate_limit_share:
             raise TransientError("rate_limit", view.step, "throttled", RATE_LIMIT_S)
 
-    async def _fault(self, err: TransientError) -> Response:
+    async def _stall(self, request: Request) -> None:
+        """Hold the response for ``stall_s``, or until the client gives up and disconnects."""
+        deadline = time.monotonic() + self.stall_s
+        while time.monotonic() < deadline and not await request.is_disconnected():
+            await anyio.sleep(0.05)
+
+    async def _fault(self, request: Request, err: TransientError) -> Response:
         if err.kind == "timeout":
-            await anyio.sleep(self.stall_s)
+            await self._stall(request)
             return _error(504, "timeout", "the model stalled")
         if err.kind == "rate_limit":
             headers = {

@@ -173,8 +173,43 @@ def check_no_network(backend: str) -> None:
     assert all(r["outcome"] == "success" for r in rows)
 
 
+HTTP_GRID = ("none", "all", "state,protocol", "verification,recovery", "all,-state")
+"""Layer settings for paired agreement over HTTP (serve-sim through the backend's connector)."""
+
+HTTP_KEYS = ("ticket_id", "outcome", "action", "order_id", "amount")
+"""What must agree over HTTP (the model's faults are the server's, unseen by the client)."""
+
+
+def check_paired_agreement_over_http(backend: str) -> None:
+    """Over HTTP (serve-sim, the backend's own connector), the same trials as in-process.
+
+    The same outcome, action, order and amount as in-process ``plain`` on every paired trial,
+    and the same tokens as the backend itself in-process (the server counts what it received).
+    """
+    from coordlab.llm.endpoint import ModelConfig
+    from coordlab.llm.server import SimServer
+
+    tickets = sample_tickets(8)
+    for profile in PROFILES:
+        with SimServer(profile, stall_s=3.0) as server:
+            config = ModelConfig.parse(
+                "openai:primary", base_url=server.url, fallback="openai:fallback", timeout_s=1.0
+            )
+            for spec in HTTP_GRID:
+                reference = _rows("plain", spec, profile, 8, 0)
+                local = _rows(backend, spec, profile, 8, 0)
+                wire = list(run_trials(backend, Layers.parse(spec), profile, tickets, [0], config))
+                for ref, mine, got in zip(reference, local, wire, strict=True):
+                    want = {k: ref[k] for k in HTTP_KEYS}
+                    have = {k: got[k] for k in HTTP_KEYS}
+                    assert have == want, f"{backend} over HTTP [{spec}/{profile}]: {have} != {want}"
+                    tokens = (got["tokens_in"], got["tokens_out"])
+                    assert tokens == (mine["tokens_in"], mine["tokens_out"]), (spec, profile, got)
+
+
 CHECKS: tuple[Callable[[str], None], ...] = (
     check_paired_agreement,
+    check_paired_agreement_over_http,
     check_determinism,
     check_layers_catch_their_faults,
     check_bad_input,
