@@ -140,6 +140,9 @@ OFFLINE_ENV = {
     "ANONYMIZED_TELEMETRY": "False",
     "HF_HUB_OFFLINE": "1",
     "RAY_USAGE_STATS_ENABLED": "0",
+    # LangChain would send traces to LangSmith if a user's environment switched it on
+    "LANGSMITH_TRACING": "false",
+    "LANGCHAIN_TRACING_V2": "false",
 }
 
 

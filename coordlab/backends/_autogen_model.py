@@ -1,7 +1,10 @@
-"""The simulator behind AutoGen's model interface, and AutoGen agents behind coordlab's.
+"""coordlab's models behind AutoGen's model interface, and AutoGen agents behind coordlab's.
 
 :class:`SimChatCompletionClient` is an ``autogen_core.models.ChatCompletionClient`` that answers
-with any coordlab :class:`~coordlab.llm.base.LLM` and reports ``RequestUsage``.
+with any coordlab :class:`~coordlab.llm.base.LLM` and reports ``RequestUsage``. With a real
+endpoint (``desk.endpoint``), each model tier is instead autogen-ext's own
+``OpenAIChatCompletionClient`` (:func:`openai_model_client`), and a
+:class:`TieredChatCompletionClient` hands each call to the current tier's client.
 :class:`AssistantLLM` is coordlab's ``LLM`` interface served by one ``AssistantAgent`` per LLM
 step. An assistant keeps AutoGen's conversation memory: it is handed the group-chat messages
 its step received since it last spoke (the task, the other steps' hand-offs) and remembers its
@@ -16,7 +19,8 @@ team's event loop and waits for it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import time
+from collections.abc import Mapping, Sequence
 
 from autogen_agentchat.agents import AssistantAgent
 from autogen_agentchat.messages import BaseChatMessage, TextMessage
@@ -31,7 +35,11 @@ from autogen_core.models import (
 )
 
 from coordlab.backends._roles import ROLES, persona
+from coordlab.errors import MissingExtraError
 from coordlab.llm.base import Completion, Message, count_tokens
+from coordlab.llm.endpoint import Endpoint, ModelConfig
+from coordlab.llm.http_errors import translated
+from coordlab.llm.openai_compat import TEMPERATURE
 from coordlab.llm.reading import HEADER_RE
 
 CONTEXT_WINDOW = 128_000
@@ -45,6 +53,17 @@ def _text(content) -> str:
 def to_messages(messages: Sequence[LLMMessage]) -> list[Message]:
     """AutoGen's LLM messages as coordlab messages (roles kept, content as text)."""
     return [Message(_ROLES.get(type(m).__name__, "user"), _text(m.content)) for m in messages]
+
+
+def text_only() -> ModelInfo:
+    """What coordlab asks of a model: text in, text out (no vision, tools or JSON mode)."""
+    return ModelInfo(
+        vision=False,
+        function_calling=False,
+        json_output=False,
+        family=ModelFamily.UNKNOWN,
+        structured_output=False,
+    )
 
 
 class SimChatCompletionClient(ChatCompletionClient):
@@ -119,24 +138,129 @@ class SimChatCompletionClient(ChatCompletionClient):
     @property
     def model_info(self) -> ModelInfo:
         """Text only: no vision, tools or JSON mode (coordlab parses answers itself)."""
-        return ModelInfo(
-            vision=False,
-            function_calling=False,
-            json_output=False,
-            family=ModelFamily.UNKNOWN,
-            structured_output=False,
+        return text_only()
+
+
+def openai_model_client(endpoint: Endpoint, seed: int) -> ChatCompletionClient:
+    """autogen-ext's ``OpenAIChatCompletionClient`` for ``endpoint``, configured as coordlab's.
+
+    Settings (all constructor arguments): ``base_url``, ``api_key`` (read from the endpoint's
+    variable now, never stored by coordlab), ``timeout`` = ``endpoint.timeout_s`` (to the
+    ``openai`` client and every request), ``max_retries=0`` (the ``openai`` client's own
+    retries; AutoGen adds none), ``temperature=0`` and ``seed`` (sent in every request), and
+    ``model_info`` = :func:`text_only` (required for a model name autogen-ext does not know;
+    also given for OpenAI's models so every endpoint gets the same message handling).
+
+    Usage comes back as the ``CreateResult``'s ``RequestUsage``, which ``AssistantAgent`` puts
+    on its reply's ``models_usage``. The client's ``count_tokens``/``remaining_tokens`` use
+    tiktoken (a vocabulary download); only a token-limited model context calls them, and the
+    assistants here use AutoGen's default unbounded one. :class:`TieredChatCompletionClient`
+    answers them with coordlab's offline count instead.
+    """
+    try:
+        from autogen_ext.models.openai import OpenAIChatCompletionClient
+    except ImportError:
+        raise MissingExtraError(
+            "a real endpoint under autogen needs autogen-ext's OpenAI client:"
+            ' pip install "autogen-ext[openai]"'
+        ) from None
+    return OpenAIChatCompletionClient(
+        model=endpoint.model,
+        base_url=endpoint.base_url,
+        api_key=endpoint.api_key(),
+        timeout=endpoint.timeout_s,
+        max_retries=0,
+        temperature=TEMPERATURE,
+        seed=seed,
+        model_info=text_only(),
+    )
+
+
+class TieredChatCompletionClient(ChatCompletionClient):
+    """One model client per model tier; :attr:`tier` picks the one that answers.
+
+    An ``AssistantAgent`` has one model client; the recovery layer moves a trial to the
+    fallback tier after an outage. This client delegates every call to ``clients[tier]``
+    (each an ``OpenAIChatCompletionClient``), so the assistants and their memory stay the same.
+
+    Args:
+        clients: ``{tier: model client}``.
+    """
+
+    def __init__(self, clients: Mapping[str, ChatCompletionClient]):
+        self.clients = dict(clients)
+        self.tier = "primary"
+
+    @property
+    def current(self) -> ChatCompletionClient:
+        """The client of the current tier."""
+        return self.clients[self.tier]
+
+    async def create(self, messages: Sequence[LLMMessage], **kwargs) -> CreateResult:
+        """The current tier's answer (its ``openai`` errors propagate)."""
+        return await self.current.create(messages, **kwargs)
+
+    async def create_stream(self, messages: Sequence[LLMMessage], **kwargs):
+        """The current tier's stream."""
+        async for chunk in self.current.create_stream(messages, **kwargs):
+            yield chunk
+
+    async def close(self) -> None:
+        """Close every tier's client."""
+        for client in self.clients.values():
+            await client.close()
+
+    def actual_usage(self) -> RequestUsage:
+        """The current tier's usage (as its client reports it)."""
+        return self.current.actual_usage()
+
+    def total_usage(self) -> RequestUsage:
+        """Usage summed over the tiers."""
+        usages = [client.total_usage() for client in self.clients.values()]
+        return RequestUsage(
+            prompt_tokens=sum(u.prompt_tokens for u in usages),
+            completion_tokens=sum(u.completion_tokens for u in usages),
         )
+
+    def count_tokens(self, messages: Sequence[LLMMessage], *, tools=()) -> int:
+        """Tokens as coordlab counts them (the OpenAI client's count would load tiktoken)."""
+        return sum(count_tokens(m.content) for m in to_messages(messages))
+
+    def remaining_tokens(self, messages: Sequence[LLMMessage], *, tools=()) -> int:
+        """What is left of a 128k context window."""
+        return CONTEXT_WINDOW - self.count_tokens(messages)
+
+    @property
+    def capabilities(self) -> ModelInfo:
+        """Deprecated alias of :attr:`model_info`."""
+        return self.model_info
+
+    @property
+    def model_info(self) -> ModelInfo:
+        """The current tier's model info."""
+        return self.current.model_info
 
 
 class AssistantLLM:
     """coordlab's ``LLM`` interface served by one AutoGen ``AssistantAgent`` per LLM step.
 
     Args:
-        llm: the model behind every assistant (wrapped in :class:`SimChatCompletionClient`).
+        llm: the model behind every assistant (wrapped in :class:`SimChatCompletionClient`);
+            ignored with ``endpoint``.
+        endpoint: a real endpoint: the assistants' model client is then a
+            :class:`TieredChatCompletionClient` over an ``OpenAIChatCompletionClient`` per tier.
+        seed: sent with every request to ``endpoint``.
     """
 
-    def __init__(self, llm):
-        self.client = SimChatCompletionClient(llm)
+    def __init__(self, llm=None, endpoint: ModelConfig | None = None, seed: int = 0):
+        self.endpoint = endpoint
+        if endpoint is None:
+            self.client = SimChatCompletionClient(llm)
+        else:
+            clients = {
+                tier: openai_model_client(ep, seed) for tier, ep in endpoint.endpoints().items()
+            }
+            self.client = TieredChatCompletionClient(clients)
         self.assistants = {
             step: AssistantAgent(
                 f"{step}_assistant",
@@ -165,8 +289,10 @@ class AssistantLLM:
         prompt = "\n\n".join(m.content for m in messages) + "\n### End"
         heard, self.heard[step] = self.heard[step], []
         asked = [*heard, TextMessage(content=prompt, source="desk")]
-        self.client.tier, self.client.last = model, None
         call = self.assistants[step].on_messages(asked, CancellationToken())
+        if self.endpoint is not None:
+            return self._complete_endpoint(call, step, model)
+        self.client.tier, self.client.last = model, None
         reply = asyncio.run_coroutine_threadsafe(call, self.loop).result().chat_message
         usage, done = reply.models_usage, self.client.last
         return Completion(
@@ -176,4 +302,20 @@ class AssistantLLM:
             tokens_out=usage.completion_tokens,
             latency_s=done.latency_s,
             fault=done.fault,
+        )
+
+    def _complete_endpoint(self, call, step: str, model: str) -> Completion:
+        """Await the assistant against the real endpoint: its usage, real latency."""
+        self.client.tier = model
+        where = self.endpoint.endpoint(model).label
+        start = time.perf_counter()
+        with translated(step, where, lambda: time.perf_counter() - start):
+            reply = asyncio.run_coroutine_threadsafe(call, self.loop).result().chat_message
+        usage = reply.models_usage
+        return Completion(
+            text=reply.to_model_text(),
+            model=model,
+            tokens_in=usage.prompt_tokens if usage else 0,
+            tokens_out=usage.completion_tokens if usage else 0,
+            latency_s=time.perf_counter() - start,
         )

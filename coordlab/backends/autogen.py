@@ -11,8 +11,10 @@
 * hand-offs: with the state layer on, each step posts a ``StructuredMessage[Handoff]`` (typed,
   validated); with it off, a ``TextMessage`` with the result as text and a ``Next:`` line;
 * LLM steps: the step's desk agent hands its prompt, with the group-chat messages it received,
-  to its own ``AssistantAgent`` whose model client is the simulator
-  (:mod:`coordlab.backends._autogen_model`); tokens come from the reply's ``RequestUsage``;
+  to its own ``AssistantAgent`` whose model client is the simulator, or, with a real endpoint
+  (``desk.endpoint``), autogen-ext's ``OpenAIChatCompletionClient`` for the call's tier
+  (retries off, ``temperature=0``, the trial's ``seed``; see
+  :mod:`coordlab.backends._autogen_model`); tokens come from the reply's ``RequestUsage``;
 * recovery and verification: the shared decisions of :func:`coordlab.pipeline.control.attempt`,
   routed by the graph's edges.
 
@@ -184,7 +186,7 @@ class AutoGenBackend(Backend):
     name = "autogen"
 
     def __init__(self, desk: Desk):
-        self.models = AssistantLLM(desk.llm)
+        self.models = AssistantLLM(desk.llm, desk.endpoint, desk.seed)
         super().__init__(replace(desk, llm=self.models, tools=desk.tools))
         self.trial: Trial | None = None
         self.route = ""

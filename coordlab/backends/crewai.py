@@ -5,13 +5,17 @@
   verification failure loops back to the blamed step; structured pydantic state with the state
   layer on, the unstructured dict state with it off; ``suppress_flow_events=True``;
 * LLM steps: each is a CrewAI ``Task`` executed by that step's ``Agent`` (role, goal,
-  backstory), whose LLM is the simulator behind a ``crewai.llms.base_llm.BaseLLM`` subclass.
-  CrewAI wraps coordlab's prompt in its own (role/goal/backstory, task framing), and the
-  simulator counts tokens on what it really receives: that overhead is a real cost;
+  backstory), whose LLM is the simulator behind a ``crewai.llms.base_llm.BaseLLM`` subclass,
+  or, with a real endpoint (``desk.endpoint``), CrewAI's own ``LLM(model="openai/...")`` for
+  the call's tier (its native OpenAI provider; retries off, ``temperature=0``, the trial's
+  ``seed``). CrewAI wraps coordlab's prompt in its own (role/goal/backstory, task framing),
+  and the model counts tokens on what it really receives: that overhead is a real cost;
 * recovery: CrewAI's own retries do not match the semantics (an agent's ``max_retry_limit``
-  re-runs the same attempt; the flow has none), so agents get ``max_retry_limit=0`` and the
-  shared :func:`coordlab.pipeline.control.run_step` decides; verification is the ``verify`` step
-  plus the router.
+  re-runs the same attempt; every ``BaseLLM.call`` retries 429s up to 3 times, sleeping; the
+  flow has none), so agents get ``max_retry_limit=0``, the rate-limit retry is switched off
+  (:func:`~coordlab.backends._crewai_model.crewai_retries_off`) and the shared
+  :func:`coordlab.pipeline.control.run_step` decides; verification is the ``verify`` step plus
+  the router.
 
 Token usage is counted per call from the simulator, not from ``crew.usage_metrics`` (which
 double-counts a shared LLM and accumulates across kickoffs).
@@ -163,7 +167,8 @@ class CrewAIBackend(Backend):
     name = "crewai"
 
     def __init__(self, desk: Desk):
-        super().__init__(replace(desk, llm=CrewAgentLLM(desk.llm), tools=desk.tools))
+        model = CrewAgentLLM(desk.llm, desk.endpoint, desk.seed)
+        super().__init__(replace(desk, llm=model, tools=desk.tools))
 
     def run_trial(self, ticket: Ticket, seed: int) -> Trial:
         """Run one ticket through a fresh flow."""

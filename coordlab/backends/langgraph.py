@@ -2,9 +2,12 @@
 
 One ``StateGraph`` node per step (``verify`` only with the verification layer) plus an
 ``escalate`` node; conditional edges route on what each node decided: the next step, the step a
-rejection blames (verify → revise), or ``escalate``. The simulator is plugged in as a
-LangChain ``BaseChatModel`` (:class:`~coordlab.backends._langchain_model.SimChatModel`), tokens
-read from its ``usage_metadata``.
+rejection blames (verify → revise), or ``escalate``. The model is a LangChain ``BaseChatModel``
+per model tier: the simulator behind :class:`~coordlab.backends._langchain_model.SimChatModel`,
+or, with a real endpoint (``desk.endpoint``), LangChain's own ``ChatOpenAI`` (retries off,
+``temperature=0``, the trial's ``seed``; see
+:func:`~coordlab.backends._langchain_model.openai_chat_model`). Tokens are read from the
+reply's ``usage_metadata``.
 
 Layers map to LangGraph's own constructs where it has them:
 
@@ -27,7 +30,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import RetryPolicy
 from pydantic import BaseModel, ConfigDict
 
-from coordlab.backends._langchain_model import ChatModelLLM, SimChatModel
+from coordlab.backends._langchain_model import ChatModelLLM, chat_models
 from coordlab.backends.base import Backend
 from coordlab.errors import Rejected, TransientError
 from coordlab.pipeline import control, steps
@@ -63,15 +66,17 @@ class LangGraphBackend(Backend):
     """A compiled LangGraph ``StateGraph``.
 
     Args:
-        desk: the run's components; its LLM is wrapped as a LangChain chat model.
+        desk: the run's components; its LLM (or its endpoint) becomes one LangChain chat
+            model per tier.
         checkpointer: an optional LangGraph checkpointer.
     """
 
     name = "langgraph"
 
     def __init__(self, desk: Desk, checkpointer: Any = None):
-        chat = SimChatModel(llm=desk.llm)
-        super().__init__(replace(desk, llm=ChatModelLLM(chat), tools=desk.tools))
+        chats = chat_models(desk.llm, desk.endpoint, desk.seed)
+        model = ChatModelLLM(chats, desk.endpoint)
+        super().__init__(replace(desk, llm=model, tools=desk.tools))
         self.checkpointer = checkpointer
         self.graph = self._build().compile(checkpointer=checkpointer)
 

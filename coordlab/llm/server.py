@@ -185,6 +185,8 @@ class SimServer:
             done = self.sim(seed).complete(messages, tier)
         except TransientError as err:
             return await self._fault(request, err)
+        except ValueError:  # the simulator answers coordlab's prompts only
+            return _error(400, "invalid_request_error", "not a coordlab prompt (no header)")
         answer = _completion(done, seed, messages)
         if body.get("stream"):
             return _streamed(answer, body.get("stream_options") or {})
