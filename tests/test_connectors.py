@@ -74,7 +74,7 @@ def needs(backend: str) -> None:
 
 def config(url: str) -> ModelConfig:
     return ModelConfig.parse(
-        "openai:primary", base_url=url, fallback="openai:fallback", timeout_s=0.3
+        "openai:primary", base_url=url, fallback="openai:fallback", timeout_s=0.5
     )
 
 
@@ -110,9 +110,9 @@ def offline():
 @pytest.fixture(scope="module")
 def servers():
     """One server per profile, plus a throttling one (30% of requests answered 429)."""
-    running = {p: SimServer(p, seed=SERVER_SEED, stall_s=1.0) for p in PROFILES}
+    running = {p: SimServer(p, seed=SERVER_SEED, stall_s=5.0) for p in PROFILES}
     running["429"] = SimServer("perfect", seed=SERVER_SEED, rate_limit_share=0.3)
-    running["stalls"] = SimServer(STALLS, seed=SERVER_SEED, stall_s=1.0)
+    running["stalls"] = SimServer(STALLS, seed=SERVER_SEED, stall_s=5.0)
     for server in running.values():
         server.start()
         check_endpoint(config(server.url))  # what a run does first: GET /v1/models

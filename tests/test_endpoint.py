@@ -39,13 +39,13 @@ PROMPT = [
 
 @pytest.fixture(scope="module")
 def server():
-    with SimServer("uniform-97", stall_s=1.0) as running:
+    with SimServer("uniform-97", stall_s=5.0) as running:
         yield running
 
 
 def config(url: str, **kwargs) -> ModelConfig:
     return ModelConfig.parse(
-        "openai:primary", base_url=url, fallback="openai:fallback", timeout_s=0.3, **kwargs
+        "openai:primary", base_url=url, fallback="openai:fallback", timeout_s=0.5, **kwargs
     )
 
 
@@ -173,7 +173,7 @@ def test_the_key_reaches_nothing_coordlab_writes(tmp_path, monkeypatch, capsys, 
     """Rows, summaries, a sweep store, a report, a trace, logs: none holds the planted key."""
     caplog.set_level("DEBUG")
     monkeypatch.setenv("OPENAI_API_KEY", PLANTED)
-    with SimServer("uniform-97", stall_s=1.0, api_key_env="OPENAI_API_KEY") as srv:
+    with SimServer("uniform-97", stall_s=5.0, api_key_env="OPENAI_API_KEY") as srv:
         flags = [
             "--llm",
             "openai:primary",
@@ -184,7 +184,7 @@ def test_the_key_reaches_nothing_coordlab_writes(tmp_path, monkeypatch, capsys, 
             "--api-key-env",
             "OPENAI_API_KEY",
             "--timeout",
-            "0.3",
+            "0.5",
         ]
         assert (
             main(
