@@ -78,7 +78,7 @@ def test_framework_versions_are_in_the_key(cache, monkeypatch):
 
     assert module.framework_versions("plain") == {}
     versions = module.framework_versions("langgraph")
-    assert set(versions) == {"langgraph", "langchain-core"}
+    assert set(versions) == {"langgraph", "langchain-core", "langchain-openai"}
     profile, tickets = coordlab.get_profile("uniform-97"), load_tickets(limit=2)
     before = cache.store_for("langgraph", profile, tickets).path
     monkeypatch.setattr(module, "_version", lambda name: "0.0-other")
