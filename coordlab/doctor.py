@@ -136,7 +136,7 @@ def requirements(extra: str | None = None) -> list:
 
     Example:
         >>> sorted(r.name for r in requirements("langgraph"))
-        ['langchain-core', 'langgraph']
+        ['langchain-core', 'langchain-openai', 'langgraph']
 
     """
     from packaging.requirements import Requirement
