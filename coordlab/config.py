@@ -149,10 +149,16 @@ OFFLINE_ENV = {
 SET_BY_COORDLAB: set[str] = set()
 """The :data:`OFFLINE_ENV` variables coordlab set itself (the user had not set them)."""
 
+_MARKER = "COORDLAB_OFFLINE_ENV_SET"
+"""Names coordlab set, kept in the environment so child processes (a notebook kernel, a pool
+worker) inherit the knowledge along with the variables."""
+
 
 def apply_offline_env() -> None:
     """Set the variables that keep frameworks from phoning home (only where not set already)."""
+    SET_BY_COORDLAB.update(filter(None, os.environ.get(_MARKER, "").split(",")))
     for key, value in OFFLINE_ENV.items():
         if key not in os.environ:
             os.environ[key] = value
             SET_BY_COORDLAB.add(key)
+    os.environ[_MARKER] = ",".join(sorted(SET_BY_COORDLAB))
