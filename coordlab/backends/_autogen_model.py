@@ -39,7 +39,7 @@ from coordlab.errors import MissingExtraError
 from coordlab.llm.base import Completion, Message, count_tokens
 from coordlab.llm.endpoint import Endpoint, ModelConfig
 from coordlab.llm.http_errors import translated
-from coordlab.llm.openai_compat import TEMPERATURE
+from coordlab.llm.openai_compat import connector_settings
 from coordlab.llm.reading import HEADER_RE
 
 CONTEXT_WINDOW = 128_000
@@ -66,7 +66,24 @@ def text_only() -> ModelInfo:
     )
 
 
-class SimChatCompletionClient(ChatCompletionClient):
+class _OfflineCounting:
+    """Token counting as coordlab does it, for a model client (no tiktoken download)."""
+
+    def count_tokens(self, messages: Sequence[LLMMessage], *, tools=()) -> int:
+        """Tokens as coordlab (and the simulator) counts them."""
+        return sum(count_tokens(m.content) for m in to_messages(messages))
+
+    def remaining_tokens(self, messages: Sequence[LLMMessage], *, tools=()) -> int:
+        """What is left of a 128k context window."""
+        return CONTEXT_WINDOW - self.count_tokens(messages)
+
+    @property
+    def capabilities(self) -> ModelInfo:
+        """Deprecated alias of :attr:`model_info`."""
+        return self.model_info
+
+
+class SimChatCompletionClient(_OfflineCounting, ChatCompletionClient):
     """A coordlab LLM (the simulator by default) as an AutoGen model client.
 
     Args:
@@ -122,19 +139,6 @@ class SimChatCompletionClient(ChatCompletionClient):
         """Usage since the client was made."""
         return self._total
 
-    def count_tokens(self, messages: Sequence[LLMMessage], *, tools=()) -> int:
-        """Tokens as the simulator counts them."""
-        return sum(count_tokens(m.content) for m in to_messages(messages))
-
-    def remaining_tokens(self, messages: Sequence[LLMMessage], *, tools=()) -> int:
-        """What is left of a 128k context window."""
-        return CONTEXT_WINDOW - self.count_tokens(messages)
-
-    @property
-    def capabilities(self) -> ModelInfo:
-        """Deprecated alias of :attr:`model_info`."""
-        return self.model_info
-
     @property
     def model_info(self) -> ModelInfo:
         """Text only: no vision, tools or JSON mode (coordlab parses answers itself)."""
@@ -165,18 +169,11 @@ def openai_model_client(endpoint: Endpoint, seed: int) -> ChatCompletionClient:
             ' pip install "autogen-ext[openai]"'
         ) from None
     return OpenAIChatCompletionClient(
-        model=endpoint.model,
-        base_url=endpoint.base_url,
-        api_key=endpoint.api_key(),
-        timeout=endpoint.timeout_s,
-        max_retries=0,
-        temperature=TEMPERATURE,
-        seed=seed,
-        model_info=text_only(),
+        model=endpoint.model, **connector_settings(endpoint, seed), model_info=text_only()
     )
 
 
-class TieredChatCompletionClient(ChatCompletionClient):
+class TieredChatCompletionClient(_OfflineCounting, ChatCompletionClient):
     """One model client per model tier; :attr:`tier` picks the one that answers.
 
     An ``AssistantAgent`` has one model client; the recovery layer moves a trial to the
@@ -221,19 +218,6 @@ class TieredChatCompletionClient(ChatCompletionClient):
             prompt_tokens=sum(u.prompt_tokens for u in usages),
             completion_tokens=sum(u.completion_tokens for u in usages),
         )
-
-    def count_tokens(self, messages: Sequence[LLMMessage], *, tools=()) -> int:
-        """Tokens as coordlab counts them (the OpenAI client's count would load tiktoken)."""
-        return sum(count_tokens(m.content) for m in to_messages(messages))
-
-    def remaining_tokens(self, messages: Sequence[LLMMessage], *, tools=()) -> int:
-        """What is left of a 128k context window."""
-        return CONTEXT_WINDOW - self.count_tokens(messages)
-
-    @property
-    def capabilities(self) -> ModelInfo:
-        """Deprecated alias of :attr:`model_info`."""
-        return self.model_info
 
     @property
     def model_info(self) -> ModelInfo:

@@ -27,7 +27,7 @@ from coordlab.backends._roles import ROLES
 from coordlab.llm.base import Completion, Message
 from coordlab.llm.endpoint import Endpoint, ModelConfig
 from coordlab.llm.http_errors import translated
-from coordlab.llm.openai_compat import TEMPERATURE
+from coordlab.llm.openai_compat import connector_settings
 from coordlab.llm.reading import HEADER_RE
 
 prepare_environment()
@@ -105,16 +105,9 @@ def openai_crew_llm(endpoint: Endpoint, seed: int) -> BaseLLM:
     uses tiktoken.
     """
     with crewai_home():
-        return LLM(
-            model=f"openai/{endpoint.model}",
-            base_url=endpoint.base_url or OPENAI_API_URL,
-            api_key=endpoint.api_key(),
-            timeout=endpoint.timeout_s,
-            max_retries=0,
-            temperature=TEMPERATURE,
-            seed=seed,
-            custom_openai=True,
-        )
+        settings = connector_settings(endpoint, seed)
+        settings["base_url"] = settings["base_url"] or OPENAI_API_URL
+        return LLM(model=f"openai/{endpoint.model}", **settings, custom_openai=True)
 
 
 @contextmanager

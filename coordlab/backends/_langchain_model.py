@@ -26,7 +26,7 @@ from coordlab.errors import ConfigError, MissingExtraError
 from coordlab.llm.base import Completion, Message
 from coordlab.llm.endpoint import Endpoint, ModelConfig
 from coordlab.llm.http_errors import translated
-from coordlab.llm.openai_compat import TEMPERATURE, step_of
+from coordlab.llm.openai_compat import connector_settings, step_of
 
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 MODEL_TIERS = ("primary", "fallback")
@@ -84,12 +84,7 @@ def openai_chat_model(endpoint: Endpoint, seed: int) -> BaseChatModel:
         ) from None
     return ChatOpenAI(
         model=endpoint.model,
-        base_url=endpoint.base_url,
-        api_key=endpoint.api_key(),
-        timeout=endpoint.timeout_s,
-        max_retries=0,
-        temperature=TEMPERATURE,
-        seed=seed,
+        **connector_settings(endpoint, seed),
         use_responses_api=False,
         stream_usage=True,
     )

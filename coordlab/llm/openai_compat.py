@@ -32,6 +32,29 @@ TEMPERATURE = 0.0
 PREFLIGHT_TIMEOUT_S = 5.0
 
 
+def connector_settings(endpoint: Endpoint, seed: int) -> dict:
+    """The settings every framework's OpenAI connector is built with (one place: no drift).
+
+    ``ChatOpenAI``, CrewAI's ``LLM`` and AutoGen's ``OpenAIChatCompletionClient`` all take
+    these keywords: the endpoint, the key read now, the timeout, their own retries off,
+    ``temperature=0`` and the trial's ``seed``.
+
+    Example:
+        >>> from coordlab.llm.endpoint import Endpoint
+        >>> settings = connector_settings(Endpoint("m", "http://127.0.0.1:9/v1"), seed=2)
+        >>> settings["max_retries"], settings["seed"]
+        (0, 2)
+    """
+    return {
+        "base_url": endpoint.base_url,
+        "api_key": endpoint.api_key(),
+        "timeout": endpoint.timeout_s,
+        "max_retries": 0,
+        "temperature": TEMPERATURE,
+        "seed": seed,
+    }
+
+
 def openai_client(endpoint: Endpoint, timeout_s: float | None = None):
     """An ``openai.OpenAI`` client for ``endpoint``, with the SDK's own retries off."""
     import openai
