@@ -191,9 +191,9 @@ def check_paired_agreement_over_http(backend: str) -> None:
 
     tickets = sample_tickets(8)
     for profile in PROFILES:
-        with SimServer(profile, stall_s=3.0) as server:
+        with SimServer(profile, stall_s=30.0) as server:  # a stall ends when the client leaves
             config = ModelConfig.parse(
-                "openai:primary", base_url=server.url, fallback="openai:fallback", timeout_s=1.0
+                "openai:primary", base_url=server.url, fallback="openai:fallback", timeout_s=2.0
             )
             for spec in HTTP_GRID:
                 reference = _rows("plain", spec, profile, 8, 0)
