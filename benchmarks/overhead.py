@@ -108,7 +108,8 @@ def langgraph_floor(layers: Layers, tickets, repeat: int) -> float:
         return run
 
     graph = StateGraph(FloorState)
-    retry = RetryPolicy(initial_interval=0.0, jitter=False) if desk.recovery.enabled else None
+    retries = desk.pipeline.max_attempts > 1
+    retry = RetryPolicy(initial_interval=0.0, jitter=False) if retries else None
     order = list(nodes[:-1])
     for i, node in enumerate(nodes):
         after = order[i + 1] if i + 1 < len(order) else "done"

@@ -18,7 +18,7 @@ Example:
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, replace
 from itertools import product
 
 from coordlab.errors import ConfigError
@@ -32,27 +32,49 @@ MODES: dict[str, tuple[str, ...]] = {
 """Each layer's modes; the first is off, the last is what ``on`` means."""
 
 LAYER_NAMES = tuple(MODES)
+"""The built-in layers (a registered layer adds to :data:`MODES`, not to these)."""
+
+
+def register_modes(name: str, modes: tuple[str, ...]) -> None:
+    """Make layer ``name`` and its modes valid in specs (``off`` first, the full mode last)."""
+    if len(modes) < 2 or modes[0] != "off":
+        raise ConfigError(f"layer '{name}' needs modes ('off', ..., <full mode>), got {modes}")
+    if not name.isidentifier() or name in ("all", "none", "extra"):
+        raise ConfigError(f"'{name}' cannot name a layer")
+    MODES[name] = tuple(modes)
 
 
 @dataclass(frozen=True)
 class Layers:
-    """The four layer toggles (plain data: a sweep records it and rebuilds it)."""
+    """The layer toggles (plain data: a sweep records it and rebuilds it).
+
+    The four built-in layers are fields; a registered layer that is on is in ``extra`` as
+    ``(name, mode)`` and reads like a field (``layers.anger``).
+    """
 
     state: str = "typed"
     protocol: str = "mcp"
     verification: str = "full"
     recovery: str = "full"
+    extra: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self):
         for name in LAYER_NAMES:
-            if getattr(self, name) == "on":  # "on" means the layer's full mode
-                object.__setattr__(self, name, MODES[name][-1])
-            mode = getattr(self, name)
-            if mode not in MODES[name]:
-                raise ConfigError(
-                    f"unknown mode '{mode}' for layer '{name}'; "
-                    f"expected one of {', '.join(MODES[name])}"
-                )
+            object.__setattr__(self, name, _checked_mode(name, getattr(self, name)))
+        extra = {name: _checked_mode(name, mode) for name, mode in self.extra}
+        ordered = tuple((n, extra[n]) for n in MODES if extra.get(n, "off") != "off")
+        object.__setattr__(self, "extra", ordered)
+
+    def __getattr__(self, name: str) -> str:
+        if name in MODES and name not in LAYER_NAMES:
+            return dict(self.extra).get(name, "off")
+        raise AttributeError(name)
+
+    def mode(self, name: str) -> str:
+        """Layer ``name``'s mode (``off`` for a registered layer that is not on)."""
+        if name not in MODES:
+            raise ConfigError(_unknown_layer(name))
+        return getattr(self, name)
 
     @classmethod
     def none(cls) -> Layers:
@@ -74,43 +96,59 @@ class Layers:
             off = raw.startswith("-")
             name, _, mode = raw.lstrip("-").partition(":")
             if name not in MODES:
-                raise ConfigError(
-                    f"unknown layer '{name}'; expected one of "
-                    f"{', '.join(LAYER_NAMES)} (or all, none)"
-                )
+                raise ConfigError(_unknown_layer(name))
             mode = "off" if off else (mode or MODES[name][-1])
-            layers = replace(layers, **{name: mode})
+            layers = layers.with_mode(name, mode)
         return layers
+
+    def with_mode(self, name: str, mode: str) -> Layers:
+        """These layers with ``name`` in ``mode`` (``on`` = its full mode)."""
+        if name in LAYER_NAMES:
+            return replace(self, **{name: mode})
+        if name not in MODES:
+            raise ConfigError(_unknown_layer(name))
+        return replace(self, extra=(*(e for e in self.extra if e[0] != name), (name, mode)))
 
     def on(self, name: str) -> bool:
         """Whether layer ``name`` is on (in any mode)."""
-        return getattr(self, name) != "off"
+        return self.mode(name) != "off"
 
     @property
     def label(self) -> str:
         """A canonical spec string that :meth:`parse` turns back into these layers."""
-        if self == Layers():
-            return "all"
-        parts = []
-        for f in fields(self):
-            mode = getattr(self, f.name)
-            if mode != "off":
-                parts.append(f.name if mode == MODES[f.name][-1] else f"{f.name}:{mode}")
+        if replace(self, extra=()) == Layers():
+            parts = ["all"]
+        else:
+            parts = [_part(n, getattr(self, n)) for n in LAYER_NAMES if getattr(self, n) != "off"]
+        parts += [_part(name, mode) for name, mode in self.extra]
         return ",".join(parts) or "none"
 
     def as_dict(self) -> dict[str, str]:
-        """The modes by layer name."""
-        return asdict(self)
-
-    def stack(self, inner: str) -> str:
-        """How a configured pipeline prints itself, outermost layer first."""
-        for name in ("protocol", "state", "verification", "recovery"):
-            if self.on(name):
-                inner = f"{name.capitalize()}<{inner}>"
-        return f"<{inner}>"
+        """The modes by layer name (built-in layers, then the registered ones that are on)."""
+        return {name: self.mode(name) for name in LAYER_NAMES} | dict(self.extra)
 
     def __repr__(self) -> str:
         return f"<Layers {self.label}>"
+
+
+def _checked_mode(name: str, mode: str) -> str:
+    if name not in MODES:
+        raise ConfigError(_unknown_layer(name))
+    if mode == "on":  # "on" means the layer's full mode
+        return MODES[name][-1]
+    if mode not in MODES[name]:
+        raise ConfigError(
+            f"unknown mode '{mode}' for layer '{name}'; expected one of {', '.join(MODES[name])}"
+        )
+    return mode
+
+
+def _part(name: str, mode: str) -> str:
+    return name if mode == MODES[name][-1] else f"{name}:{mode}"
+
+
+def _unknown_layer(name: str) -> str:
+    return f"unknown layer '{name}'; expected one of {', '.join(MODES)} (or all, none)"
 
 
 def layer_grid() -> list[Layers]:

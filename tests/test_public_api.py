@@ -25,8 +25,9 @@ def test_backends_available_lists_plain():
 
 def test_layers_repr_shows_the_stack():
     from coordlab.backends.plain import PlainBackend
+    from coordlab.layers import build
 
-    assert coordlab.Layers().stack(PlainBackend.__name__) == (
+    assert build(coordlab.Layers()).stack(PlainBackend.__name__) == (
         "<Recovery<Verification<State<Protocol<PlainBackend>>>>>"
     )
 

@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import coordlab  # noqa: E402
-from coordlab.layers.recovery import Recovery  # noqa: E402
+from coordlab.layers import Recovery, SupportDesk  # noqa: E402
 from coordlab.viz import timeline  # noqa: E402
 
 
@@ -44,7 +44,7 @@ def test_records_tile_the_virtual_clock(rows):
 def test_backoffs_are_the_recovery_layers_exponential_waits(rows):
     row = next(r for r in rows if _retried_on_fallback(r))
     waits = [end - start for _, start, end in timeline.backoffs(row["trial"])]
-    assert waits[:2] == pytest.approx([Recovery().backoff_s(1), Recovery().backoff_s(2)])
+    assert waits[:2] == pytest.approx([Recovery(SupportDesk()).backoff_s(n) for n in (1, 2)])
 
 
 def test_the_plot_follows_the_trial(rows):

@@ -130,7 +130,7 @@ class DeskAgent(BaseChatAgent):
     @property
     def produced_message_types(self) -> Sequence[type[BaseChatMessage]]:
         """Structured hand-offs with the state layer on, text with it off."""
-        return (HandoffMessage,) if self.backend.desk.state.typed else (TextMessage,)
+        return (HandoffMessage,) if self.backend.desk.pipeline.codec.typed else (TextMessage,)
 
     async def on_messages(
         self, messages: Sequence[BaseChatMessage], cancellation_token: CancellationToken
@@ -176,8 +176,8 @@ def build_team(nodes: Sequence[str], agent: Callable[[str], BaseChatAgent], **kw
 
 def turn_limit(desk: Desk) -> int:
     """More turns than the recovery layer can ever use (retries and revisions included)."""
-    recovery, n_steps = desk.recovery, len(steps.flow(desk))
-    return (recovery.max_revisions + 1) * n_steps * recovery.max_attempts + recovery.max_attempts
+    budget, n_steps = desk.pipeline, len(steps.flow(desk))
+    return (budget.max_revisions + 1) * n_steps * budget.max_attempts + budget.max_attempts
 
 
 class AutoGenBackend(Backend):
@@ -208,7 +208,7 @@ class AutoGenBackend(Backend):
     def handoff(self, step: str, route: str) -> BaseChatMessage:
         """The message ``step`` posts: its result (if it has one) and the route."""
         result = self._result(step)
-        if self.desk.state.typed:
+        if self.desk.pipeline.codec.typed:
             fields = dict([result]) if result else {}
             return HandoffMessage(content=Handoff(step=step, route=route, **fields), source=step)
         text = "done"

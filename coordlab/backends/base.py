@@ -36,7 +36,7 @@ class Backend(ABC):
         self.desk = desk
 
     def __repr__(self) -> str:
-        return self.desk.layers.stack(type(self).__name__)
+        return self.desk.pipeline.stack(type(self).__name__)
 
     @abstractmethod
     def run_trial(self, ticket: Ticket, seed: int) -> Trial:

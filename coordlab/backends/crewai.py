@@ -78,7 +78,7 @@ class DeskFlow(Flow):
     @classmethod
     def for_trial(cls, desk: Desk, trial: Trial) -> DeskFlow:
         """A flow for one trial (typed state when the state layer is on)."""
-        state = TypedFlowState if desk.state.typed else None
+        state = TypedFlowState if desk.pipeline.codec.typed else None
         flow = cls(suppress_flow_events=True, initial_state=state)
         flow._desk, flow._trial = desk, trial
         return flow

@@ -82,11 +82,12 @@ class LangGraphBackend(Backend):
 
     def _build(self) -> StateGraph:
         desk = self.desk
-        graph = StateGraph(TypedDeskState if desk.state.typed else TextDeskState)
+        pipeline = desk.pipeline
+        graph = StateGraph(TypedDeskState if pipeline.codec.typed else TextDeskState)
         retry = None
-        if desk.recovery.enabled:
+        if pipeline.max_attempts > 1:
             retry = RetryPolicy(
-                max_attempts=desk.recovery.max_attempts,
+                max_attempts=pipeline.max_attempts,
                 initial_interval=0.0,
                 jitter=False,
                 retry_on=TransientError,
@@ -106,10 +107,7 @@ class LangGraphBackend(Backend):
         def node(state) -> dict:
             trial = _get(state, "trial")
             try:
-                if step == control.ESCALATE:
-                    steps.escalate(desk, trial, trial.escalation_reason)
-                else:
-                    steps.STEP_FUNCTIONS[step](desk, trial)
+                control.execute(desk, trial, step)
             except TransientError as err:
                 if control.on_transient(desk, trial, step, err) or step == control.ESCALATE:
                     raise  # the RetryPolicy retries it (or, escalating, it crashes the trial)
@@ -128,7 +126,7 @@ class LangGraphBackend(Backend):
         if result is None:
             return {}
         key, value = result
-        typed = self.desk.state.typed
+        typed = self.desk.pipeline.codec.typed
         return {key: value if typed or isinstance(value, str) else render_model(value, False)}
 
     def run_trial(self, ticket: Ticket, seed: int) -> Trial:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import inspect
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -64,6 +65,26 @@ def source_digest() -> str:
     root = Path(__file__).resolve().parents[1]
     files = sorted(p for p in root.rglob("*.py") if p.parts[len(root.parts)] not in SKIP)
     return _digest(*(f"{p.relative_to(root)}:{p.read_bytes().hex()}" for p in files))
+
+
+def user_layer_digests() -> dict[str, str]:
+    """A digest of each registered layer that is not built in: its class's source code.
+
+    A user's layer is part of what decides a row, so editing it must not serve stale rows.
+    """
+    from coordlab.layers import BUILT_IN
+    from coordlab.layers import REGISTRY as LAYER_CLASSES
+
+    return {
+        name: _digest(_source(cls)) for name, cls in LAYER_CLASSES.items() if name not in BUILT_IN
+    }
+
+
+def _source(cls: type) -> str:
+    try:
+        return inspect.getsource(cls)
+    except (OSError, TypeError):  # defined where no source is kept: the name is all we have
+        return f"{cls.__module__}:{cls.__qualname__}"
 
 
 SKIP = {"viz", "testing"}
@@ -142,6 +163,7 @@ class ResultCache:
             "llm": llm.label if llm is not None else "sim",
             "coordlab": coordlab.__version__,
             "source": source_digest(),
+            "user_layers": user_layer_digests(),
             "frameworks": framework_versions(backend),
             "dataset": dataset_digest(),
             "profile": profile.model_dump(),

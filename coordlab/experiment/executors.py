@@ -30,6 +30,8 @@ from coordlab.config import Layers
 from coordlab.errors import ConfigError, MissingExtraError
 from coordlab.experiment.grid import Unit
 from coordlab.experiment.runner import run_trials
+from coordlab.layers import BUILT_IN, register
+from coordlab.layers import REGISTRY as LAYER_CLASSES
 from coordlab.llm.endpoint import ModelConfig
 from coordlab.types import Ticket
 
@@ -37,9 +39,18 @@ EXECUTORS = ("serial", "process", "ray")
 
 
 def run_unit(
-    unit: Unit, population: Sequence[Ticket], llm: ModelConfig | None = None
+    unit: Unit,
+    population: Sequence[Ticket],
+    llm: ModelConfig | None = None,
+    user_layers: dict | None = None,
 ) -> list[dict]:
-    """Run one unit (with the simulator, or the endpoint ``llm``) and return its rows."""
+    """Run one unit (with the simulator, or the endpoint ``llm``) and return its rows.
+
+    ``user_layers`` (name -> class) are registered first: a worker process starts with only
+    the built-in layers.
+    """
+    for name, cls in (user_layers or {}).items():
+        register(name, cls)
     config = unit.config
     return list(
         run_trials(
@@ -111,15 +122,33 @@ def execute(
     workers = workers or os.cpu_count() or 1
     if executor == "serial" or not units:
         return (run_unit(unit, population, llm) for unit in units)
+    extra = portable_user_layers()
     if executor == "process":
-        return _in_processes(units, population, workers, llm)
-    return _on_ray(units, population, workers, address, llm)
+        return _in_processes(units, population, workers, llm, extra)
+    return _on_ray(units, population, workers, address, llm, extra)
 
 
-def _in_processes(units, population, workers: int, llm) -> Iterator[list[dict]]:
+def portable_user_layers() -> dict:
+    """The registered layers that are not built in, checked to be importable by a worker.
+
+    Raises:
+        ConfigError: a layer class defined in ``__main__`` (a notebook or a script), which
+            another process cannot import.
+    """
+    extra = {name: cls for name, cls in LAYER_CLASSES.items() if name not in BUILT_IN}
+    for name, cls in extra.items():
+        if cls.__module__ == "__main__":
+            raise ConfigError(
+                f"layer '{name}' is defined in __main__ (a notebook or script), which worker "
+                "processes cannot import: use executor='serial' or move it into a module"
+            )
+    return extra
+
+
+def _in_processes(units, population, workers: int, llm, extra) -> Iterator[list[dict]]:
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(units)), mp_context=context) as pool:
-        pending = {pool.submit(run_unit, unit, population, llm) for unit in units}
+        pending = {pool.submit(run_unit, unit, population, llm, extra) for unit in units}
         try:
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -130,7 +159,7 @@ def _in_processes(units, population, workers: int, llm) -> Iterator[list[dict]]:
                 future.cancel()
 
 
-def _on_ray(units, population, workers: int, address: str | None, llm) -> Iterator[list[dict]]:
+def _on_ray(units, population, workers: int, address, llm, extra) -> Iterator[list[dict]]:
     import ray
 
     started = not ray.is_initialized()
@@ -139,7 +168,7 @@ def _on_ray(units, population, workers: int, address: str | None, llm) -> Iterat
     try:
         remote = ray.remote(run_unit)
         shared = ray.put(list(population))
-        pending = [remote.remote(unit, shared, llm) for unit in units]
+        pending = [remote.remote(unit, shared, llm, extra) for unit in units]
         while pending:
             finished, pending = ray.wait(pending, num_returns=1)
             yield ray.get(finished[0])

@@ -17,6 +17,7 @@ from coordlab.backends.base import backend_class
 from coordlab.config import Layers
 from coordlab.datasets import load_orders, load_policies
 from coordlab.experiment.stats import wilson
+from coordlab.layers import build
 from coordlab.llm.base import LLM
 from coordlab.llm.endpoint import ModelConfig
 from coordlab.llm.faults import FaultInjector, fault_kind
@@ -50,6 +51,7 @@ class Session:
         self.index = PolicyIndex(load_policies())
         self.service = OrderService(orders)
         self.layers = layers
+        self.pipeline = build(layers)
         self.desk: Desk | None = None
 
     def desk_for(
@@ -91,6 +93,7 @@ class Session:
             tools=tools,
             endpoint=endpoint,
             seed=seed,
+            pipeline=self.pipeline,
         )
         return self.desk
 

@@ -1,26 +1,26 @@
-"""Protocol layer: tools behind a real MCP server (on) or ad-hoc function calls (off)."""
+"""Protocol layer: tools behind a real MCP server (on) instead of ad-hoc function calls (off).
+
+It overrides one hook, ``connect``: the tools are reached through an in-memory MCP session
+whose JSON schemas validate every argument and every result.
+
+Example:
+    >>> from coordlab.pipeline.support_desk import SupportDesk
+    >>> Protocol(SupportDesk())
+    <Protocol<SupportDesk>>
+"""
 
 from __future__ import annotations
 
-from coordlab.tools.adhoc import AdhocTools
-from coordlab.tools.store import OrderService
+from coordlab.layers.base import Layer
 
 
-class Protocol:
-    """How the pipeline reaches its tools.
+class Protocol(Layer):
+    """Tools over MCP. Modes: ``off``, ``mcp``."""
 
-    Args:
-        mode: ``off`` (ad-hoc calls) or ``mcp`` (in-memory MCP session, schema-validated).
+    modes = ("off", "mcp")
 
-    """
-
-    def __init__(self, mode: str = "mcp"):
-        self.mode = mode
-
-    def connect(self, service: OrderService):
-        """A tool client for ``service``; close it when done."""
-        if self.mode == "off":
-            return AdhocTools(service)
+    def connect(self, service):
+        """An MCP client for ``service`` (close it when done)."""
         from coordlab.tools.mcp_server import McpTools  # the MCP SDK loads only when used
 
         return McpTools(service)

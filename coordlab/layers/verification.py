@@ -12,18 +12,12 @@ was actually retrieved, and that the reply states the decided amount and policie
 from __future__ import annotations
 
 import re
-from functools import cache
 
-from coordlab.datasets import load_policies
-from coordlab.pipeline import policy
-from coordlab.pipeline.policy import Passage, Rulebook
+from coordlab.errors import Rejected
+from coordlab.layers.base import Layer
+from coordlab.pipeline import policy, reference, steps
+from coordlab.pipeline.grading import full_rulebook
 from coordlab.types import Verdict
-
-
-@cache
-def full_rulebook() -> Rulebook:
-    """Every policy of the dataset: what the gate's code knows."""
-    return Rulebook(tuple(Passage(p.id, p.title, p.text) for p in load_policies()))
 
 
 def gate(email, received, intake, hits, order, decision, reply) -> Verdict:
@@ -63,32 +57,74 @@ def _mentions(email: str, amount: float) -> bool:
     return any(abs(float(n.replace(",", "")) - amount) < 0.005 for n in numbers)
 
 
-class Verification:
-    """Which checks the verify step runs.
+class Verification(Layer):
+    """A verify step between compose and deliver.
 
-    Args:
-        mode: ``off``, ``gate``, ``critic-strict``, ``critic-vague`` or ``full``.
+    Modes: ``off``, ``gate``, ``critic-strict``, ``critic-vague``, ``full`` (gate, then the
+    strict critic). It overrides two hooks: ``flow`` (the verify step goes before deliver) and
+    ``verify`` (what that step runs).
 
+    Example:
+        >>> from coordlab.pipeline.support_desk import SupportDesk
+        >>> Verification(SupportDesk(), "gate").flow()[-3:]
+        ('compose', 'verify', 'deliver')
     """
 
-    def __init__(self, mode: str = "full"):
-        self.mode = mode
+    modes = ("off", "gate", "critic-strict", "critic-vague", "full")
 
-    @property
-    def enabled(self) -> bool:
-        """Whether a verify step is inserted."""
-        return self.mode != "off"
+    def flow(self) -> tuple[str, ...]:
+        """The inner flow with ``verify`` before its last step (deliver)."""
+        inner = self.inner.flow()
+        return (*inner[:-1], "verify", inner[-1])
 
-    @property
-    def uses_gate(self) -> bool:
-        """Whether the deterministic gate runs."""
-        return self.mode in ("gate", "full")
+    def verify(self, desk, trial) -> None:
+        """Run the gate and/or the critic; raise :class:`Rejected` on a failed check."""
+        if self.mode in ("gate", "full"):
+            _run_gate(desk, trial)
+        if critic := CRITICS.get(self.mode):
+            _run_critic(desk, trial, critic)
 
-    @property
-    def critic_mode(self) -> str | None:
-        """The critic prompt to use, if any."""
-        return {
-            "critic-strict": "critic-strict",
-            "critic-vague": "critic-vague",
-            "full": "critic-strict",
-        }.get(self.mode)
+
+CRITICS = {
+    "critic-strict": "critic-strict",
+    "critic-vague": "critic-vague",
+    "full": "critic-strict",
+}
+"""Verification mode -> the critic prompt it asks (none for ``gate``)."""
+
+
+def _run_gate(desk, trial) -> None:
+    trial.next_attempt("verify")
+    verdict = gate(
+        trial.ticket.email,
+        trial.ticket.received_at,
+        trial.intake,
+        trial.hits,
+        trial.order,
+        trial.decision,
+        trial.reply,
+    )
+    trial.verdict = verdict
+    good = reference.bundle_ok(desk, trial)
+    trial.record(
+        "verify",
+        verdict.passed == good,
+        model="gate",
+        produced=verdict.reason,
+        caught_by=None if verdict.passed else "verification",
+    )
+    if not verdict.passed:
+        raise Rejected(verdict.blame or "decide", "verification", verdict.reason)
+
+
+def _run_critic(desk, trial, mode: str) -> None:
+    codec = desk.pipeline.codec
+    sections = steps.context(desk, trial) | {
+        "Decision": codec.render(trial.decision),
+        "Reply": trial.reply,
+    }
+    good = reference.bundle_ok(desk, trial)
+    trial.verdict = steps.ask(desk, trial, "verify", sections, lambda v: v.passed == good, mode)
+    if not trial.verdict.passed:
+        trial.records[-1].caught_by = "verification"
+        raise Rejected(trial.verdict.blame or "compose", "verification", trial.verdict.reason)

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 
 from coordlab.config import Layers
 from coordlab.errors import TransientError
-from coordlab.layers import Protocol, Recovery, State, Verification
 from coordlab.llm.base import LLM, Completion
 from coordlab.llm.endpoint import ModelConfig
 from coordlab.llm.faults import FaultInjector
 from coordlab.llm.pricing import TIERS
 from coordlab.pipeline.policy import Passage
+from coordlab.pipeline.support_desk import SupportDesk
 from coordlab.retrieval.index import PolicyIndex
 from coordlab.tools.store import OrderService
 from coordlab.tracing import active as active_tracing
@@ -24,9 +24,11 @@ _TRACED = {"ok", "model", "fault", "error", "caught_by", "tokens_in", "tokens_ou
 
 @dataclass
 class Desk:
-    """The support desk's components for one run: model, index, tools and layers.
+    """The support desk's components for one run: model, index, tools and the layer stack.
 
-    ``llm`` answers the steps. With a real endpoint (``endpoint`` set) it is the ``openai``
+    ``pipeline`` is the stack of layers around the all-off desk (:func:`coordlab.layers.build`
+    makes it from ``layers``); the steps and the shared decisions ask its hooks. ``llm``
+    answers the steps. With a real endpoint (``endpoint`` set) it is the ``openai``
     SDK connector, and each framework backend replaces it with its framework's own
     OpenAI-compatible connector built from ``endpoint`` (sending ``seed`` with every call).
     """
@@ -40,14 +42,11 @@ class Desk:
     tools: object = None
     endpoint: ModelConfig | None = None
     seed: int = 0
+    pipeline: SupportDesk = field(default_factory=SupportDesk)
 
     def __post_init__(self):
-        self.state = State(self.layers.state)
-        self.protocol = Protocol(self.layers.protocol)
-        self.verification = Verification(self.layers.verification)
-        self.recovery = Recovery(self.layers.recovery)
         if self.tools is None:
-            self.tools = self.protocol.connect(self.service)
+            self.tools = self.pipeline.connect(self.service)
 
     def close(self) -> None:
         """Release the tool client (MCP session)."""

@@ -5,23 +5,21 @@ Backends wire the steps with their own framework's constructs (a loop, a ``State
 
 * :func:`next_step`: the step after this one in :func:`~coordlab.pipeline.steps.flow`;
 * :func:`on_transient`: after a transient error, retry (with the virtual backoff, and the
-  fallback model after an outage) or give up;
-* :func:`on_rejected`: after a rejected value, re-run the blamed step or escalate;
+  fallback model after an outage) or give up: the layer stack's ``after_transient``;
+* :func:`on_rejected`: after a rejected value, re-run the blamed step or escalate: the
+  stack's ``after_rejected``;
+* :func:`execute` runs a step and the stack's ``check`` on its result;
 * :func:`attempt` makes one execution of a step and applies them (a graph routes on its answer);
   :func:`run_step` repeats it in place while a retry is due.
 """
 
 from __future__ import annotations
 
-import time
-
 from coordlab.errors import Rejected, TransientError
 from coordlab.pipeline import steps
 from coordlab.pipeline.context import Desk, Trial
 from coordlab.pipeline.steps import flow
-
-ESCALATE = "escalate"
-DONE = "done"
+from coordlab.pipeline.support_desk import DONE, ESCALATE  # noqa: F401 - re-exported
 
 
 def next_step(desk: Desk, step: str) -> str:
@@ -33,39 +31,12 @@ def next_step(desk: Desk, step: str) -> str:
 
 
 def on_transient(desk: Desk, trial: Trial, node: str, err: TransientError) -> bool:
-    """Account for a transient failure of ``node``; return whether to retry it.
+    """Whether to run ``node`` again after ``err`` (the stack's ``after_transient`` decides).
 
-    With recovery off this re-raises (the trial crashes). Otherwise it counts the failure,
-    switches to the fallback model after an outage, and either adds the exponential backoff to
-    the virtual clock (retry) or gives up after ``max_attempts`` executions. A real server's
-    ``Retry-After`` is honoured in real time (the simulator never sends one).
+    The all-off desk re-raises (the trial crashes); the recovery layer counts the failure,
+    switches to the fallback model after an outage, and retries with backoff or gives up.
     """
-    recovery = desk.recovery
-    if not recovery.enabled:
-        raise err
-    handled_by_recovery(trial, node)
-    if err.kind == "outage":
-        trial.model = "fallback"
-    trial.streaks[node] += 1
-    failures = trial.streaks[node]
-    if failures >= recovery.max_attempts:
-        trial.streaks[node] = 0
-        return False
-    trial.clock_s += recovery.backoff_s(failures)
-    if err.retry_after_s:
-        time.sleep(err.retry_after_s)
-    return True
-
-
-def handled_by_recovery(trial: Trial, step: str) -> None:
-    """Mark the failed execution of ``step`` as caught by the recovery layer.
-
-    A retry that works leaves nothing wrong behind, so without this mark a trial's row could
-    not tell that recovery did anything; with it, ``caught_by`` says so.
-    """
-    last = next((r for r in reversed(trial.records) if r.step == step), None)
-    if last is not None and last.caught_by is None:
-        last.caught_by = "recovery"
+    return desk.pipeline.after_transient(trial, node, err)
 
 
 def on_success(trial: Trial, node: str) -> None:
@@ -75,16 +46,18 @@ def on_success(trial: Trial, node: str) -> None:
 
 def on_rejected(desk: Desk, trial: Trial, step: str, err: Rejected) -> str:
     """Where to go after ``step`` raised ``err``: the blamed step, or ``escalate``."""
-    recovery = desk.recovery
-    if err.layer == "recovery":  # e.g. an empty retrieval: recovery's own check refused it
-        handled_by_recovery(trial, step)
     order = flow(desk)
     done = order[: order.index(step) + 1]
-    if recovery.enabled and trial.revisions < recovery.max_revisions and err.blame in done:
-        trial.revisions += 1
-        return err.blame
-    trial.escalation_reason = err.layer
-    return ESCALATE
+    return desk.pipeline.after_rejected(trial, step, err, done)
+
+
+def execute(desk: Desk, trial: Trial, step: str) -> None:
+    """Run one execution of ``step`` and the stack's checks on its result (errors propagate)."""
+    if step == ESCALATE:
+        steps.escalate(desk, trial, trial.escalation_reason)
+        return
+    steps.STEP_FUNCTIONS[step](desk, trial)
+    desk.pipeline.check(step, trial)
 
 
 def attempt(desk: Desk, trial: Trial, step: str) -> str:
@@ -95,10 +68,7 @@ def attempt(desk: Desk, trial: Trial, step: str) -> str:
     rejection, or the next step. Any other error propagates (the trial crashes).
     """
     try:
-        if step == ESCALATE:
-            steps.escalate(desk, trial, trial.escalation_reason)
-        else:
-            steps.STEP_FUNCTIONS[step](desk, trial)
+        execute(desk, trial, step)
     except TransientError as err:
         if on_transient(desk, trial, step, err):
             return step

@@ -15,8 +15,10 @@ another order, or another amount, too little included).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from coordlab.pipeline.policy import Passage
+from coordlab.datasets import load_policies
+from coordlab.pipeline.policy import Passage, Rulebook
 from coordlab.pipeline.reply import compose_reply
 from coordlab.types import Decision, OrderView, Ticket
 
@@ -34,10 +36,14 @@ class Grade:
     amount: float | None
 
 
+@cache
+def full_rulebook() -> Rulebook:
+    """Every policy of the dataset: what the verification gate's code knows."""
+    return Rulebook(tuple(Passage(p.id, p.title, p.text) for p in load_policies()))
+
+
 def expected_delivery(ticket: Ticket, order: OrderView | None) -> tuple:
     """``(action, order_id, amount, reply)`` a correct pipeline delivers."""
-    from coordlab.layers.verification import full_rulebook
-
     truth = ticket.truth
     decision = Decision(action=truth.action, amount=truth.amount, policy_ids=truth.policy_ids)
     passages: dict[str, Passage] = {p.id: p for p in full_rulebook().passages}

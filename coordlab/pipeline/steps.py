@@ -11,25 +11,28 @@ from __future__ import annotations
 from coordlab.errors import Rejected, TransientError
 from coordlab.pipeline import prompts, reference
 from coordlab.pipeline.context import Desk, Trial
-from coordlab.pipeline.prompts import order_section, render_model, render_passages
+from coordlab.pipeline.prompts import order_section, render_passages
 from coordlab.pipeline.reply import ESCALATION_SENTENCE
 from coordlab.retrieval.index import query_for
 from coordlab.tracing import call as traced_call
 
-WORK_FLOW = ("intake", "retrieve", "lookup", "decide", "compose")
-
 
 def flow(desk: Desk) -> tuple[str, ...]:
-    """The steps in order for this desk's layers (``verify`` only with verification on)."""
-    return WORK_FLOW + (("verify",) if desk.verification.enabled else ()) + ("deliver",)
+    """The steps in order for this desk's layer stack (``verify`` only with verification)."""
+    return desk.pipeline.flow()
 
 
-def _llm(
+def ask(
     desk: Desk, trial: Trial, step: str, sections: dict[str, str], check, mode: str | None = None
 ):
-    """One model call: build the prompt, call, account, parse, record."""
+    """One model call: build the prompt, call, account, parse, record.
+
+    ``check`` labels the parsed answer right or wrong for the record (the measuring
+    instrument, never fed back); ``mode`` picks the critic's prompt for ``verify``.
+    """
+    codec = desk.pipeline.codec
     attempt = trial.next_attempt(step)
-    messages = prompts.build(step, trial.ticket.id, attempt, sections, desk.state.typed, mode)
+    messages = prompts.build(step, trial.ticket.id, attempt, sections, codec.typed, mode)
     try:
         with traced_call(trial.key, f"chat {trial.model}", tier=trial.model) as span:
             completion = desk.llm.complete(messages, trial.model)
@@ -52,7 +55,7 @@ def _llm(
         received=messages[-1].content,
     )
     try:
-        parsed = desk.state.parse(step, completion.text)
+        parsed = codec.parse(step, completion.text)
     except Rejected as err:
         trial.record(step, False, error=err.reason, caught_by="state", **details)
         raise
@@ -63,7 +66,7 @@ def _llm(
 def intake(desk: Desk, trial: Trial) -> None:
     """Step 1: read the email."""
     email = trial.ticket.email
-    trial.intake = _llm(
+    trial.intake = ask(
         desk, trial, "intake", {"Email": email}, lambda out: reference.intake_ok(trial, out)
     )
 
@@ -91,8 +94,6 @@ def retrieve(desk: Desk, trial: Trial) -> None:
         received=query,
         produced=", ".join(h.id for h in hits),
     )
-    if not hits and desk.recovery.enabled:
-        raise Rejected("retrieve", "recovery", "no passages retrieved")
 
 
 def lookup(desk: Desk, trial: Trial) -> None:
@@ -108,7 +109,7 @@ def lookup(desk: Desk, trial: Trial) -> None:
     try:
         with traced_call(trial.key, "tool get_order", tool=desk.tools.protocol):
             payload = desk.tools.get_order(order_id, trial.request_id("lookup"))
-        trial.order = desk.state.order(payload, order_id)
+        trial.order = desk.pipeline.codec.order(payload, order_id)
     except TransientError as err:
         trial.clock_s += err.virtual_s
         trial.record("lookup", False, error=str(err), **details)
@@ -125,70 +126,34 @@ def lookup(desk: Desk, trial: Trial) -> None:
     )
 
 
-def _context(desk: Desk, trial: Trial) -> dict[str, str]:
-    typed = desk.state.typed
+def context(desk: Desk, trial: Trial) -> dict[str, str]:
+    """The prompt sections every step after lookup reads: email, intake, policies, order."""
+    codec = desk.pipeline.codec
     return {
         "Email": trial.ticket.email,
-        "Intake": render_model(trial.intake, typed),
+        "Intake": codec.render(trial.intake),
         "Policies": render_passages(trial.hits),
-        "Order": order_section(trial.order, typed),
+        "Order": order_section(trial.order, codec.typed),
     }
 
 
 def decide(desk: Desk, trial: Trial) -> None:
     """Step 4: decide the action under the retrieved policies."""
-    trial.decision = _llm(
-        desk, trial, "decide", _context(desk, trial), lambda out: reference.decide_ok(trial, out)
+    trial.decision = ask(
+        desk, trial, "decide", context(desk, trial), lambda out: reference.decide_ok(trial, out)
     )
 
 
 def compose(desk: Desk, trial: Trial) -> None:
     """Step 5: write the reply."""
-    sections = _context(desk, trial) | {"Decision": render_model(trial.decision, desk.state.typed)}
-    out = _llm(desk, trial, "compose", sections, lambda out: reference.compose_ok(trial, out.text))
+    sections = context(desk, trial) | {"Decision": desk.pipeline.codec.render(trial.decision)}
+    out = ask(desk, trial, "compose", sections, lambda out: reference.compose_ok(trial, out.text))
     trial.reply = out.text
 
 
 def verify(desk: Desk, trial: Trial) -> None:
-    """The verification layer's step: the gate and/or the critic; raises :class:`Rejected`."""
-    if desk.verification.uses_gate:
-        _gate(desk, trial)
-    if mode := desk.verification.critic_mode:
-        sections = _context(desk, trial) | {
-            "Decision": render_model(trial.decision, desk.state.typed),
-            "Reply": trial.reply,
-        }
-        good = reference.bundle_ok(desk, trial)
-        trial.verdict = _llm(desk, trial, "verify", sections, lambda v: v.passed == good, mode)
-        if not trial.verdict.passed:
-            trial.records[-1].caught_by = "verification"
-            raise Rejected(trial.verdict.blame or "compose", "verification", trial.verdict.reason)
-
-
-def _gate(desk: Desk, trial: Trial) -> None:
-    from coordlab.layers.verification import gate
-
-    trial.next_attempt("verify")
-    verdict = gate(
-        trial.ticket.email,
-        trial.ticket.received_at,
-        trial.intake,
-        trial.hits,
-        trial.order,
-        trial.decision,
-        trial.reply,
-    )
-    trial.verdict = verdict
-    good = reference.bundle_ok(desk, trial)
-    trial.record(
-        "verify",
-        verdict.passed == good,
-        model="gate",
-        produced=verdict.reason,
-        caught_by=None if verdict.passed else "verification",
-    )
-    if not verdict.passed:
-        raise Rejected(verdict.blame or "decide", "verification", verdict.reason)
+    """The verification layer's step (the stack says what it runs); raises :class:`Rejected`."""
+    desk.pipeline.verify(desk, trial)
 
 
 def deliver(desk: Desk, trial: Trial) -> None:
@@ -208,7 +173,7 @@ def _side_effect(desk: Desk, trial: Trial, kind: str, amount: float, text: str) 
     attempt = trial.next_attempt("deliver")
     trial.clock_s += 0.12
     order_id = trial.intake.order_id if trial.intake else None
-    key = desk.recovery.idempotency_key(trial.key)
+    key = desk.pipeline.idempotency_key(trial.key)
     fault = desk.injector.draw(
         trial.ticket.id, "deliver", attempt, ["timeout_before_effect", "timeout_after_effect"]
     )
