@@ -15,8 +15,8 @@ class AngerToHuman(Layer):
     sends the ticket to ``escalate`` (with or without the recovery layer).
     """
 
-    def check(self, step, trial) -> None:
-        self.inner.check(step, trial)
+    def check(self, step, result, trial) -> None:
+        self.inner.check(step, result, trial)
         if step == "intake" and ANGER.search(trial.ticket.email):
             raise Rejected("human", "anger", "the customer sounds angry")
 

@@ -2,12 +2,12 @@
 
 It is the reference for equivalence (every other backend must deliver the same outcome on every
 paired trial) and the floor for speed. The decisions (retry or give up, revise or escalate) are
-:mod:`coordlab.pipeline.control`'s; this file only loops:
+the layer stack's, through :mod:`coordlab.pipeline.control`; this file only loops:
 
-1. run the steps in order (``verify`` only with the verification layer);
-2. :func:`coordlab.pipeline.control.run_step` retries a transient error while ``on_transient``
-   says so and then escalates (recovery off: the error crashes the trial); a rejected value
-   sends the run to the step ``on_rejected`` names (the blamed step, or ``escalate``);
+1. the hand-offs live in a dict (``work``) that starts with the email; each step reads its
+   inputs from it and its output is merged back in;
+2. :func:`coordlab.pipeline.control.run_step` runs a step until it succeeds or gives up and
+   names the next one (a retry in place, the blamed step after a rejection, ``escalate``);
 3. any other exception crashes the trial.
 """
 
@@ -20,7 +20,7 @@ from coordlab.types import Ticket
 
 
 class PlainBackend(Backend):
-    """A plain Python loop."""
+    """A plain Python loop over a dict of hand-offs."""
 
     name = "plain"
 
@@ -28,12 +28,13 @@ class PlainBackend(Backend):
         """Run one ticket."""
         trial = Trial(ticket=ticket, seed=seed)
         try:
-            self._run(trial)
+            self._run(trial, {"email": ticket.email})
         except Exception as err:  # noqa: BLE001 - an unhandled error crashes the trial
             trial.crash(err)
         return trial
 
-    def _run(self, trial: Trial) -> None:
+    def _run(self, trial: Trial, work: dict) -> None:
         step = steps.flow(self.desk)[0]
         while step != control.DONE:
-            step = control.run_step(self.desk, trial, step)
+            step, out = control.run_step(self.desk, trial, step, work)
+            work.update(out)

@@ -59,13 +59,13 @@ class Layer(SupportDesk):
         """The inner desk's steps."""
         return self.inner.flow()
 
-    def verify(self, desk, trial) -> None:
+    def verify(self, desk, trial, given):
         """The inner desk's verify step."""
-        self.inner.verify(desk, trial)
+        return self.inner.verify(desk, trial, given)
 
-    def check(self, step, trial) -> None:
+    def check(self, step, result, trial) -> None:
         """The inner desk's checks."""
-        self.inner.check(step, trial)
+        self.inner.check(step, result, trial)
 
     def after_transient(self, trial, step, err) -> bool:
         """The inner desk's answer to a transient error."""

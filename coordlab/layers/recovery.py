@@ -70,10 +70,10 @@ class Recovery(Layer):
         """Virtual seconds to wait before retry number ``retry`` (1-based)."""
         return self.base_backoff_s * 2 ** (retry - 1)
 
-    def check(self, step, trial) -> None:
+    def check(self, step, result, trial) -> None:
         """Refuse an empty retrieval (decide would have to invent a policy)."""
-        self.inner.check(step, trial)
-        if step == "retrieve" and not trial.hits:
+        self.inner.check(step, result, trial)
+        if step == "retrieve" and not result.passages:
             raise Rejected("retrieve", "recovery", "no passages retrieved")
 
     def after_transient(self, trial, step: str, err: TransientError) -> bool:

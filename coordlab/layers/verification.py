@@ -77,12 +77,14 @@ class Verification(Layer):
         inner = self.inner.flow()
         return (*inner[:-1], "verify", inner[-1])
 
-    def verify(self, desk, trial) -> None:
+    def verify(self, desk, trial, given) -> Verdict:
         """Run the gate and/or the critic; raise :class:`Rejected` on a failed check."""
+        verdict = None
         if self.mode in ("gate", "full"):
-            _run_gate(desk, trial)
+            verdict = _run_gate(desk, trial, given)
         if critic := CRITICS.get(self.mode):
-            _run_critic(desk, trial, critic)
+            verdict = _run_critic(desk, trial, given, critic)
+        return verdict
 
 
 CRITICS = {
@@ -93,19 +95,22 @@ CRITICS = {
 """Verification mode -> the critic prompt it asks (none for ``gate``)."""
 
 
-def _run_gate(desk, trial) -> None:
+def _should_pass(desk, trial, given) -> bool:
+    return reference.delivery_would_succeed(desk, trial, given.intake, given.decision, given.reply)
+
+
+def _run_gate(desk, trial, given) -> Verdict:
     trial.next_attempt("verify")
     verdict = gate(
-        trial.ticket.email,
+        given.email,
         trial.ticket.received_at,
-        trial.intake,
-        trial.hits,
-        trial.order,
-        trial.decision,
-        trial.reply,
+        given.intake,
+        given.passages,
+        given.order,
+        given.decision,
+        given.reply,
     )
-    trial.verdict = verdict
-    good = reference.bundle_ok(desk, trial)
+    good = _should_pass(desk, trial, given)
     trial.record(
         "verify",
         verdict.passed == good,
@@ -115,16 +120,18 @@ def _run_gate(desk, trial) -> None:
     )
     if not verdict.passed:
         raise Rejected(verdict.blame or "decide", "verification", verdict.reason)
+    return verdict
 
 
-def _run_critic(desk, trial, mode: str) -> None:
+def _run_critic(desk, trial, given, mode: str) -> Verdict:
     codec = desk.pipeline.codec
-    sections = steps.context(desk, trial) | {
-        "Decision": codec.render(trial.decision),
-        "Reply": trial.reply,
+    sections = steps.context(desk, given) | {
+        "Decision": codec.render(given.decision),
+        "Reply": given.reply,
     }
-    good = reference.bundle_ok(desk, trial)
-    trial.verdict = steps.ask(desk, trial, "verify", sections, lambda v: v.passed == good, mode)
-    if not trial.verdict.passed:
+    good = _should_pass(desk, trial, given)
+    verdict, _ = steps.ask(desk, trial, "verify", sections, lambda v: v.passed == good, mode)
+    if not verdict.passed:
         trial.records[-1].caught_by = "verification"
-        raise Rejected(trial.verdict.blame or "compose", "verification", trial.verdict.reason)
+        raise Rejected(verdict.blame or "compose", "verification", verdict.reason)
+    return verdict

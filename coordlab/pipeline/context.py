@@ -11,12 +11,11 @@ from coordlab.llm.base import LLM, Completion
 from coordlab.llm.endpoint import ModelConfig
 from coordlab.llm.faults import FaultInjector
 from coordlab.llm.pricing import TIERS
-from coordlab.pipeline.policy import Passage
 from coordlab.pipeline.support_desk import SupportDesk
 from coordlab.retrieval.index import PolicyIndex
 from coordlab.tools.store import OrderService
 from coordlab.tracing import active as active_tracing
-from coordlab.types import Decision, Intake, Order, OrderView, StepRecord, Ticket, Verdict
+from coordlab.types import Order, StepRecord, Ticket
 
 _TRACED = {"ok", "model", "fault", "error", "caught_by", "tokens_in", "tokens_out", "latency_s"}
 """What a step span carries of its record (not the prompt or the answer)."""
@@ -55,19 +54,17 @@ class Desk:
 
 @dataclass
 class Trial:
-    """Everything one ticket's run produced, step by step."""
+    """The recorder of one ticket's run: what each step execution cost and did.
+
+    It holds no step results (those travel through the backend's framework as hand-offs):
+    only the steps' records, calls, tokens, dollars, the virtual clock, the model tier in
+    use, the retry and revision counters, and how the trial ended.
+    """
 
     ticket: Ticket
     seed: int
     model: str = "primary"
     attempts: Counter = field(default_factory=Counter)
-    intake: Intake | None = None
-    raw_hits: list[Passage] = field(default_factory=list)
-    hits: list[Passage] = field(default_factory=list)
-    order: OrderView | None = None
-    decision: Decision | None = None
-    reply: str = ""
-    verdict: Verdict | None = None
     records: list[StepRecord] = field(default_factory=list)
     clock_s: float = 0.0
     llm_calls: int = 0
@@ -109,17 +106,6 @@ class Trial:
             self.fallback_tokens[0] += completion.tokens_in
             self.fallback_tokens[1] += completion.tokens_out
         self.clock_s += completion.latency_s
-
-    def result_of(self, step: str) -> tuple[str, object] | None:
-        """``(name, value)`` of what ``step`` hands on (intake, order, decision, reply), if any."""
-        name = {
-            "intake": "intake",
-            "lookup": "order",
-            "decide": "decision",
-            "compose": "reply",
-        }.get(step)
-        value = getattr(self, name) if name else None
-        return (name, value) if value is not None else None
 
     def crash(self, err: Exception) -> None:
         """Mark the trial crashed by ``err`` (an unhandled error: no layer caught it)."""

@@ -15,6 +15,8 @@ Backends wire the steps with their own framework's constructs (a loop, a ``State
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from coordlab.errors import Rejected, TransientError
 from coordlab.pipeline import steps
 from coordlab.pipeline.context import Desk, Trial
@@ -51,43 +53,48 @@ def on_rejected(desk: Desk, trial: Trial, step: str, err: Rejected) -> str:
     return desk.pipeline.after_rejected(trial, step, err, done)
 
 
-def execute(desk: Desk, trial: Trial, step: str) -> None:
-    """Run one execution of ``step`` and the stack's checks on its result (errors propagate)."""
+def execute(desk: Desk, trial: Trial, step: str, work: Mapping) -> dict:
+    """Run one execution of ``step`` on the hand-offs ``work``; return its own hand-off.
+
+    The stack's ``check`` sees the result before anyone else (and may refuse it). Errors
+    propagate.
+    """
     if step == ESCALATE:
-        steps.escalate(desk, trial, trial.escalation_reason)
-        return
-    steps.STEP_FUNCTIONS[step](desk, trial)
-    desk.pipeline.check(step, trial)
+        return steps.escalate(desk, trial, work, trial.escalation_reason)
+    out = steps.STEP_FUNCTIONS[step](desk, trial, work)
+    desk.pipeline.check(step, steps.Given(desk, out), trial)
+    return out
 
 
-def attempt(desk: Desk, trial: Trial, step: str) -> str:
-    """Execute ``step`` once and return where to go next.
+def attempt(desk: Desk, trial: Trial, step: str, work: Mapping) -> tuple[str, dict]:
+    """Execute ``step`` once on ``work``; return where to go next and its hand-off.
 
-    The answer is ``step`` itself when a transient error is to be retried (a framework wires
+    The route is ``step`` itself when a transient error is to be retried (a framework wires
     that as a retry edge), ``escalate`` when recovery gives up, the blamed step after a
-    rejection, or the next step. Any other error propagates (the trial crashes).
+    rejection, or the next step; the hand-off is empty unless the step succeeded. Any other
+    error propagates (the trial crashes).
     """
     try:
-        execute(desk, trial, step)
+        out = execute(desk, trial, step, work)
     except TransientError as err:
         if on_transient(desk, trial, step, err):
-            return step
+            return step, {}
         if step == ESCALATE:
             raise
         trial.escalation_reason = "recovery"
-        return ESCALATE
+        return ESCALATE, {}
     except Rejected as err:
-        return on_rejected(desk, trial, step, err)
+        return on_rejected(desk, trial, step, err), {}
     on_success(trial, step)
-    return next_step(desk, step)
+    return next_step(desk, step), out
 
 
-def run_step(desk: Desk, trial: Trial, step: str) -> str:
+def run_step(desk: Desk, trial: Trial, step: str, work: Mapping) -> tuple[str, dict]:
     """Run ``step`` until it succeeds or gives up (the loop form of :func:`attempt`).
 
-    Returns the next step. Retries happen in place: a step whose run of transient failures is
-    still open (``trial.streaks``) runs again before control leaves it.
+    Returns the next step and the step's hand-off. Retries happen in place: a step whose run
+    of transient failures is still open (``trial.streaks``) runs again before control leaves.
     """
-    while (route := attempt(desk, trial, step)) == step and trial.streaks[step]:
+    while (done := attempt(desk, trial, step, work))[0] == step and trial.streaks[step]:
         pass
-    return route
+    return done

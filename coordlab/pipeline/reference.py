@@ -55,27 +55,25 @@ def lookup_ok(desk: Desk, order_id: str, view: OrderView | None) -> bool:
     return view is not None and view.model_dump() == truth.model_dump()
 
 
-def decide_ok(trial: Trial, decision: Decision) -> bool:
+def decide_ok(trial: Trial, decision: Decision, intake, passages, order) -> bool:
     """Decide is right when it applies the rules to the passages and order it was given."""
-    expected = policy.decide(
-        trial.intake, trial.order, Rulebook(tuple(trial.hits)), trial.ticket.received_at
-    )
+    expected = policy.decide(intake, order, Rulebook(tuple(passages)), trial.ticket.received_at)
     return decision_key(decision) == decision_key(expected)
 
 
-def compose_ok(trial: Trial, text: str) -> bool:
-    """Compose is right when it writes the reply its decision and context call for."""
-    passages = {p.id: p for p in trial.hits}
-    return text == compose_reply(trial.decision, trial.ticket.customer, trial.order, passages)
+def expected_reply(trial: Trial, decision: Decision, passages, order) -> str:
+    """The reply compose should write for the decision and context it was given."""
+    by_id = {p.id: p for p in passages}
+    return compose_reply(decision, trial.ticket.customer, order, by_id)
 
 
-def bundle_ok(desk: Desk, trial: Trial) -> bool:
-    """Whether delivering what the trial holds now would succeed (what a verifier should say)."""
+def delivery_would_succeed(desk: Desk, trial: Trial, intake, decision, reply: str) -> bool:
+    """Whether delivering these results would succeed (what a verifier should say)."""
     expected = expected_delivery(trial.ticket, true_view(desk, trial.ticket.truth.order_id))
     got = (
-        trial.decision.action if trial.decision else None,
-        trial.intake.order_id if trial.intake else None,
-        round(float(trial.decision.amount or 0), 2) if trial.decision else None,
-        trial.reply,
+        decision.action if decision else None,
+        intake.order_id if intake else None,
+        round(float(decision.amount or 0), 2) if decision else None,
+        reply,
     )
     return got == expected

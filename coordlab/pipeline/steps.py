@@ -1,12 +1,20 @@
 """The support desk's steps, written once. Backends call these; they own the control flow.
 
-Each function runs one execution of one step on a :class:`Trial`, records it (with the
-reference's verdict on its output) and stores its result on the trial. Errors are raised, not
-handled: :class:`TransientError` for retryable failures, :class:`Rejected` when a check refused
-a value. What to do about them is the backend's orchestration plus the recovery layer.
+Each function runs one execution of one step: it takes its inputs from the hand-offs a backend
+carries in its framework's state or messages (``work``: ``email``, ``intake``, ``passages``,
+``order``, ``decision``, ``reply``), returns its own hand-off as a dict (``{"intake": ...}``),
+and records the execution on the :class:`Trial` (the recorder: steps, tokens, clock, faults,
+with the reference's verdict on the output). What is carried is the codec's choice (the state
+layer's hook): text that the next step re-parses, or typed models.
+
+Errors are raised, not handled: :class:`TransientError` for retryable failures,
+:class:`Rejected` when a check refused a value. What to do about them is the backend's
+orchestration plus the layer stack (:mod:`coordlab.pipeline.control`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from coordlab.errors import Rejected, TransientError
 from coordlab.pipeline import prompts, reference
@@ -16,16 +24,62 @@ from coordlab.pipeline.reply import ESCALATION_SENTENCE
 from coordlab.retrieval.index import query_for
 from coordlab.tracing import call as traced_call
 
+INPUTS: dict[str, tuple[str, ...]] = {
+    "intake": ("email",),
+    "retrieve": ("email", "intake"),
+    "lookup": ("intake",),
+    "decide": ("email", "intake", "passages", "order"),
+    "compose": ("email", "intake", "passages", "order", "decision"),
+    "verify": ("email", "intake", "passages", "order", "decision", "reply"),
+    "deliver": ("intake", "decision", "reply"),
+    "escalate": ("intake",),
+}
+"""Step -> the hand-offs it reads."""
+
+OUTPUT: dict[str, str | None] = {
+    "intake": "intake",
+    "retrieve": "passages",
+    "lookup": "order",
+    "decide": "decision",
+    "compose": "reply",
+    "verify": "verdict",
+    "deliver": None,
+    "escalate": None,
+}
+"""Step -> the hand-off it produces (``None``: a side effect only)."""
+
+HANDOFFS = ("email", "intake", "passages", "order", "decision", "reply", "verdict")
+"""Every hand-off key, in the order the steps produce them."""
+
 
 def flow(desk: Desk) -> tuple[str, ...]:
     """The steps in order for this desk's layer stack (``verify`` only with verification)."""
     return desk.pipeline.flow()
 
 
+class Given:
+    """The hand-offs a step reads, as values (the codec re-parses what was carried as text).
+
+    Args:
+        desk: the run's desk (its layer stack's codec decodes).
+        work: the carried hand-offs, by key.
+    """
+
+    def __init__(self, desk: Desk, work: Mapping):
+        self.codec = desk.pipeline.codec
+        self.work = work
+
+    def __getattr__(self, key: str):
+        if key not in HANDOFFS:
+            raise AttributeError(key)
+        value = self.work.get(key)
+        return value if key == "email" else self.codec.take(key, value)
+
+
 def ask(
     desk: Desk, trial: Trial, step: str, sections: dict[str, str], check, mode: str | None = None
 ):
-    """One model call: build the prompt, call, account, parse, record.
+    """One model call: build the prompt, call, account, parse, record; ``(parsed, answer)``.
 
     ``check`` labels the parsed answer right or wrong for the record (the measuring
     instrument, never fed back); ``mode`` picks the critic's prompt for ``verify``.
@@ -60,21 +114,22 @@ def ask(
         trial.record(step, False, error=err.reason, caught_by="state", **details)
         raise
     trial.record(step, check(parsed), **details)
-    return parsed
+    return parsed, completion.text
 
 
-def intake(desk: Desk, trial: Trial) -> None:
+def intake(desk: Desk, trial: Trial, work: Mapping) -> dict:
     """Step 1: read the email."""
-    email = trial.ticket.email
-    trial.intake = ask(
-        desk, trial, "intake", {"Email": email}, lambda out: reference.intake_ok(trial, out)
-    )
+    email = work["email"]
+    check = lambda out: reference.intake_ok(trial, out)  # noqa: E731
+    parsed, answer = ask(desk, trial, "intake", {"Email": email}, check)
+    return {"intake": desk.pipeline.codec.carry("intake", parsed, answer)}
 
 
-def retrieve(desk: Desk, trial: Trial) -> None:
+def retrieve(desk: Desk, trial: Trial, work: Mapping) -> dict:
     """Step 2: search the policy index (chromadb)."""
+    given = Given(desk, work)
     attempt = trial.next_attempt("retrieve")
-    query = query_for(trial.intake, trial.ticket.email)
+    query = query_for(given.intake, given.email)
     with traced_call(trial.key, "tool search_policies", tool="chromadb"):
         raw = desk.index.search(query)
     kinds = ["empty_retrieval", "low_recall"] if raw else []
@@ -84,7 +139,6 @@ def retrieve(desk: Desk, trial: Trial) -> None:
         hits = []
     elif fault == "low_recall":  # the right neighbourhood is missed: ranks k+1..2k come back
         hits = desk.index.search(query, skip=desk.index.k)
-    trial.raw_hits, trial.hits = raw, hits
     trial.clock_s += 0.03
     trial.record(
         "retrieve",
@@ -94,14 +148,14 @@ def retrieve(desk: Desk, trial: Trial) -> None:
         received=query,
         produced=", ".join(h.id for h in hits),
     )
+    return {"passages": desk.pipeline.codec.carry("passages", hits)}
 
 
-def lookup(desk: Desk, trial: Trial) -> None:
+def lookup(desk: Desk, trial: Trial, work: Mapping) -> dict:
     """Step 3: fetch the order record through the tools."""
-    order_id = trial.intake.order_id
+    order_id = Given(desk, work).intake.order_id
     if order_id is None:
-        trial.order = None
-        return
+        return {"order": None}
     attempt = trial.next_attempt("lookup")
     trial.clock_s += 0.05
     fault = desk.injector.draw(trial.ticket.id, "lookup", attempt, ["timeout", "schema_drift"])
@@ -109,7 +163,7 @@ def lookup(desk: Desk, trial: Trial) -> None:
     try:
         with traced_call(trial.key, "tool get_order", tool=desk.tools.protocol):
             payload = desk.tools.get_order(order_id, trial.request_id("lookup"))
-        trial.order = desk.pipeline.codec.order(payload, order_id)
+        order = desk.pipeline.codec.order(payload, order_id)
     except TransientError as err:
         trial.clock_s += err.virtual_s
         trial.record("lookup", False, error=str(err), **details)
@@ -118,61 +172,70 @@ def lookup(desk: Desk, trial: Trial) -> None:
         ok = reference.lookup_ok(desk, order_id, None)
         trial.record("lookup", ok, error=err.reason, caught_by=err.layer, **details)
         raise
-    trial.record(
-        "lookup",
-        reference.lookup_ok(desk, order_id, trial.order),
-        produced=repr(trial.order),
-        **details,
-    )
+    ok = reference.lookup_ok(desk, order_id, order)
+    trial.record("lookup", ok, produced=repr(order), **details)
+    return {"order": desk.pipeline.codec.carry("order", order)}
 
 
-def context(desk: Desk, trial: Trial) -> dict[str, str]:
+def context(desk: Desk, given: Given) -> dict[str, str]:
     """The prompt sections every step after lookup reads: email, intake, policies, order."""
     codec = desk.pipeline.codec
     return {
-        "Email": trial.ticket.email,
-        "Intake": codec.render(trial.intake),
-        "Policies": render_passages(trial.hits),
-        "Order": order_section(trial.order, codec.typed),
+        "Email": given.email,
+        "Intake": codec.render(given.intake),
+        "Policies": render_passages(given.passages),
+        "Order": order_section(given.order, codec.typed),
     }
 
 
-def decide(desk: Desk, trial: Trial) -> None:
+def decide(desk: Desk, trial: Trial, work: Mapping) -> dict:
     """Step 4: decide the action under the retrieved policies."""
-    trial.decision = ask(
-        desk, trial, "decide", context(desk, trial), lambda out: reference.decide_ok(trial, out)
-    )
+    given = Given(desk, work)
+    intake, passages, order = given.intake, given.passages, given.order
+    check = lambda out: reference.decide_ok(trial, out, intake, passages, order)  # noqa: E731
+    parsed, answer = ask(desk, trial, "decide", context(desk, given), check)
+    return {"decision": desk.pipeline.codec.carry("decision", parsed, answer)}
 
 
-def compose(desk: Desk, trial: Trial) -> None:
+def compose(desk: Desk, trial: Trial, work: Mapping) -> dict:
     """Step 5: write the reply."""
-    sections = context(desk, trial) | {"Decision": desk.pipeline.codec.render(trial.decision)}
-    out = ask(desk, trial, "compose", sections, lambda out: reference.compose_ok(trial, out.text))
-    trial.reply = out.text
+    given = Given(desk, work)
+    decision = given.decision
+    sections = context(desk, given) | {"Decision": desk.pipeline.codec.render(decision)}
+    passages, order = given.passages, given.order
+    check = lambda out: out.text == reference.expected_reply(trial, decision, passages, order)  # noqa: E731
+    parsed, _ = ask(desk, trial, "compose", sections, check)
+    return {"reply": parsed.text}
 
 
-def verify(desk: Desk, trial: Trial) -> None:
+def verify(desk: Desk, trial: Trial, work: Mapping) -> dict:
     """The verification layer's step (the stack says what it runs); raises :class:`Rejected`."""
-    desk.pipeline.verify(desk, trial)
+    verdict = desk.pipeline.verify(desk, trial, Given(desk, work))
+    return {"verdict": desk.pipeline.codec.carry("verdict", verdict)}
 
 
-def deliver(desk: Desk, trial: Trial) -> None:
+def deliver(desk: Desk, trial: Trial, work: Mapping) -> dict:
     """Step 6: perform the side effect (refund, reply, decline or escalate)."""
-    decision = trial.decision
-    _side_effect(desk, trial, decision.action, float(decision.amount or 0), trial.reply)
+    given = Given(desk, work)
+    decision = given.decision
+    order_id = given.intake.order_id
+    _side_effect(desk, trial, order_id, decision.action, float(decision.amount or 0), given.reply)
+    return {}
 
 
-def escalate(desk: Desk, trial: Trial, reason: str) -> None:
+def escalate(desk: Desk, trial: Trial, work: Mapping, reason: str) -> dict:
     """Hand the ticket to a human (the fallback when nothing else works)."""
     text = f"Dear {trial.ticket.customer},\n{ESCALATION_SENTENCE}\nKind regards, the support team"
     trial.escalated_by = reason
-    _side_effect(desk, trial, "escalate", 0.0, text)
+    intake = Given(desk, work).intake
+    order_id = intake.order_id if intake else None
+    _side_effect(desk, trial, order_id, "escalate", 0.0, text)
+    return {}
 
 
-def _side_effect(desk: Desk, trial: Trial, kind: str, amount: float, text: str) -> None:
+def _side_effect(desk, trial, order_id, kind: str, amount: float, text: str) -> None:
     attempt = trial.next_attempt("deliver")
     trial.clock_s += 0.12
-    order_id = trial.intake.order_id if trial.intake else None
     key = desk.pipeline.idempotency_key(trial.key)
     fault = desk.injector.draw(
         trial.ticket.id, "deliver", attempt, ["timeout_before_effect", "timeout_after_effect"]

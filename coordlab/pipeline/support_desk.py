@@ -39,6 +39,8 @@ from coordlab.types import WORK_STEPS
 if TYPE_CHECKING:
     from coordlab.errors import Rejected, TransientError
     from coordlab.pipeline.context import Desk, Trial
+    from coordlab.pipeline.steps import Given
+    from coordlab.types import Verdict
 
 ESCALATE = "escalate"
 """The route to a human."""
@@ -70,12 +72,15 @@ class SupportDesk:
         """The steps in order."""
         return WORK_STEPS
 
-    def verify(self, desk: Desk, trial: Trial) -> None:
-        """Run the verify step (only a stack whose ``flow`` has one is asked)."""
+    def verify(self, desk: Desk, trial: Trial, given: Given) -> Verdict:
+        """Run the verify step on the hand-offs ``given`` (only if ``flow`` has one)."""
         raise NotImplementedError("this desk has no verify step")
 
-    def check(self, step: str, trial: Trial) -> None:
-        """Refuse ``step``'s result by raising :class:`~coordlab.errors.Rejected` (no-op)."""
+    def check(self, step: str, result: Given, trial: Trial) -> None:
+        """Refuse ``step``'s ``result`` by raising :class:`~coordlab.errors.Rejected` (no-op).
+
+        ``result`` reads the step's hand-off like its consumers do (``result.passages``).
+        """
 
     def after_transient(self, trial: Trial, step: str, err: TransientError) -> bool:
         """Whether to run ``step`` again after ``err``: never, the error propagates."""
