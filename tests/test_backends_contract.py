@@ -144,7 +144,8 @@ def test_a_broken_entry_point_is_reported_not_fatal(registry, outside_package, m
         torchy=f"{outside_package}.needs_torch:Backend",
         typo=f"{outside_package}.backend:NoSuchBackend",
     )
-    with pytest.raises(MissingExtraError, match=f'needs torch_that_is_not_installed: reinstall "{outside_package}"'):  # fmt: skip
+    hint = f'needs torch_that_is_not_installed: reinstall "{outside_package}"'
+    with pytest.raises(MissingExtraError, match=hint):
         base.backend_class("torchy")
     with pytest.raises(ConfigError, match="has no NoSuchBackend"):
         base.backend_class("typo")
