@@ -1,5 +1,21 @@
 """Backends: the same support desk wired by different orchestration frameworks."""
 
-from coordlab.backends.base import REGISTRY, Backend, available, backend_class
+from coordlab.backends.base import (
+    ENTRY_POINT_GROUP,
+    REGISTRY,
+    Backend,
+    available,
+    backend_class,
+    backend_name,
+    register,
+)
 
-__all__ = ["Backend", "REGISTRY", "available", "backend_class"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "REGISTRY",
+    "Backend",
+    "available",
+    "backend_class",
+    "backend_name",
+    "register",
+]

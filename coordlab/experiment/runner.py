@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from tqdm.auto import tqdm
 
-from coordlab.backends.base import backend_class
+from coordlab.backends.base import Backend, backend_class, backend_name
 from coordlab.config import Layers
 from coordlab.datasets import load_orders, load_policies
 from coordlab.experiment.stats import wilson
@@ -110,7 +110,7 @@ def hard_share(tickets: Sequence[Ticket]) -> float:
 
 
 def run_trials(
-    backend: str,
+    backend: str | type[Backend],
     layers: Layers,
     profile: str | FaultProfile,
     tickets: Sequence[Ticket],
@@ -123,7 +123,8 @@ def run_trials(
     """Run every ticket once per seed; yield one row per trial.
 
     Args:
-        backend: a registered backend name.
+        backend: a registered backend name, or a :class:`Backend` subclass (registered or
+            not; its rows carry its ``name``).
         layers: the layer setting.
         profile: the fault profile (name or object).
         tickets: the tickets to run.
@@ -139,13 +140,14 @@ def run_trials(
     """
     profile = get_profile(profile)
     cls = backend_class(backend)
+    name = backend_name(backend)
     seeds = list(seeds)
     session = Session(layers)
     bar = tqdm(
         total=len(seeds) * len(tickets),
         disable=not progress,
         unit="trial",
-        desc=f"{backend} {layers.label} {profile.name}",
+        desc=f"{name} {layers.label} {profile.name}",
     )
     try:
         for seed in seeds:
@@ -154,14 +156,14 @@ def run_trials(
                 tracing = active_tracing()
                 if tracing:
                     tracing.start_trial(
-                        f"{seed}/{ticket.id}", backend=backend, layers=layers.label,
+                        f"{seed}/{ticket.id}", backend=name, layers=layers.label,
                         profile=profile.name, seed=seed, ticket=ticket.id,
                         llm=model_label(engine.desk),
                     )  # fmt: skip
                 start = time.perf_counter()
                 trial = engine.run_trial(ticket, seed)
                 wall = time.perf_counter() - start
-                row = trial_row(session, backend, layers, profile.name, trial, wall)
+                row = trial_row(session, name, layers, profile.name, trial, wall)
                 if tracing:
                     tracing.end_trial(trial.key, **{k: row[k] for k in _TRACED})
                 if keep_trials:

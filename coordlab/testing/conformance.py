@@ -11,6 +11,9 @@ pytest test per (backend, check) with ids like ``langgraph-check_paired_agreemen
     def test_conformance(backend, check):
         check(backend)
 
+A check takes a registered name or the class itself, so a backend can be checked before it is
+registered: ``check_determinism(MyBackend)``.
+
 A backend declares a known gap as ``known_gaps = {"check_name": "reason"}`` on its class; the
 check then runs as a strict xfail (it must still fail, and says why), never a silent skip.
 """
@@ -23,106 +26,89 @@ import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from coordlab.backends.base import REGISTRY, backend_class
+from coordlab.backends.base import REGISTRY, Backend, backend_class, backend_name
 from coordlab.config import Layers
-from coordlab.datasets import load_tickets
 from coordlab.errors import ConfigError, CoordlabError, MissingExtraError
 from coordlab.experiment.runner import run_trials, summarize
-from coordlab.llm.profiles import targeted_profile
-
-GRID = (
-    "none",
-    "state",
-    "protocol",
-    "verification",
-    "recovery",
-    "all",
-    "all,-state",
-    "all,-protocol",
-    "all,-verification",
-    "all,-recovery",
+from coordlab.testing import digest
+from coordlab.testing.bad_input import check_served_bad_input
+from coordlab.testing.grid import (
+    GRID,
+    LAYER_FAULTS,
+    PROFILES,
+    TARGETED_EVERY,
+    rows,
+    sample_tickets,
+    settings,
+    stable,
+    targeted,
 )
-"""Layer settings for paired agreement: all off, each alone, all on, all but each."""
 
-PROFILES = ("uniform-97", "outage")
+BackendLike = str | type[Backend]
+"""A registered backend name or a :class:`Backend` subclass (registered or not)."""
+
 PAIRED_KEYS = ("ticket_id", "outcome", "action", "order_id", "amount", "faults")
-
-LAYER_FAULTS = {
-    "state": [("intake", "format_drift"), ("intake", "dropped_field"), ("decide", "format_drift")],
-    "protocol": [("lookup", "schema_drift")],
-    "verification": [
-        ("intake", "wrong_intent"),
-        ("decide", "wrong_action"),
-        ("decide", "wrong_amount"),
-        ("compose", "hallucinated_claim"),
-    ],
-    "recovery": [
-        ("intake", "timeout"),
-        ("lookup", "timeout"),
-        ("decide", "rate_limit"),
-        ("deliver", "timeout_after_effect"),
-    ],
-}
+"""What must agree with ``plain`` on every paired trial."""
 
 
-def sample_tickets(every: int = 4):
-    """Every ``every``-th bundled ticket: all tags and actions, a quarter of the time."""
-    return load_tickets()[::every]
+def _is_reference(backend: BackendLike) -> bool:
+    return backend_class(backend) is backend_class("plain")
 
 
-@functools.cache
-def _rows(backend: str, spec: str, profile: str, every: int, seed: int) -> tuple:
-    profile_obj = _targeted.get(profile, profile)
-    rows = run_trials(backend, Layers.parse(spec), profile_obj, sample_tickets(every), [seed])
-    return tuple({k: v for k, v in r.items() if k != "wall_s"} for r in rows)
+def check_paired_agreement(backend: BackendLike) -> None:
+    """Same outcome, action, order, amount and faults as ``plain`` on every paired trial.
+
+    The trials are those of the conformance grid (:func:`coordlab.testing.grid.settings`),
+    including each layer's targeted faults, where recovery gives up and verification refuses.
+
+    ``plain`` itself is held to the committed digest of its rows on the same grid
+    (:mod:`coordlab.testing.digest`), so the reference cannot drift unnoticed.
+    """
+    if _is_reference(backend):
+        changed = digest.changed(backend)
+        assert not changed, (
+            f"plain's rows changed on {', '.join(changed)}. If the change is intended, "
+            f"regenerate the digest with `{digest.COMMAND}` and justify it in the commit."
+        )
+        return
+    name = backend_name(backend)
+    for spec, profile, every in settings():
+        reference = rows("plain", spec, profile, every)
+        got_rows = rows(backend, spec, profile, every)
+        assert len(got_rows) == len(reference), (spec, profile)
+        for ref, got in zip(reference, got_rows, strict=True):
+            want = {k: ref[k] for k in PAIRED_KEYS}
+            have = {k: got[k] for k in PAIRED_KEYS}
+            assert have == want, f"{name} differs from plain [{spec}/{profile}]: {have} != {want}"
 
 
-_targeted = {}
-
-
-def _targeted_profile(layer: str):
-    profile = targeted_profile(LAYER_FAULTS[layer], rate=0.3)
-    _targeted[profile.name] = profile
-    return profile.name
-
-
-def check_paired_agreement(backend: str) -> None:
-    """Same outcome, action, order, amount and faults as ``plain`` on every paired trial."""
-    for spec in GRID:
-        for profile in PROFILES:
-            reference = _rows("plain", spec, profile, 4, 0)
-            rows = _rows(backend, spec, profile, 4, 0)
-            assert len(rows) == len(reference), (spec, profile)
-            for ref, got in zip(reference, rows, strict=True):
-                want = {k: ref[k] for k in PAIRED_KEYS}
-                have = {k: got[k] for k in PAIRED_KEYS}
-                assert have == want, (
-                    f"{backend} differs from plain [{spec}/{profile}]: {have} != {want}"
-                )
-
-
-def check_determinism(backend: str) -> None:
+def check_determinism(backend: BackendLike) -> None:
     """The same seed twice gives identical rows (every column but wall-clock time)."""
     first = list(run_trials(backend, Layers(), "uniform-97", sample_tickets(8), [11]))
     second = list(run_trials(backend, Layers(), "uniform-97", sample_tickets(8), [11]))
-    strip = lambda rows: [{k: v for k, v in r.items() if k != "wall_s"} for r in rows]  # noqa: E731
-    assert strip(first) == strip(second)
+    assert [stable(r) for r in first] == [stable(r) for r in second]
 
 
-def check_layers_catch_their_faults(backend: str) -> None:
+def check_layers_catch_their_faults(backend: BackendLike) -> None:
     """Each layer's own faults hurt with it off and never reach the customer with it on."""
     for layer in LAYER_FAULTS:
-        profile = _targeted_profile(layer)
-        off = summarize(_rows(backend, "none", profile, 2, 0))
-        on = summarize(_rows(backend, layer, profile, 2, 0))
+        profile = targeted(layer)
+        off = summarize(rows(backend, "none", profile, TARGETED_EVERY))
+        on = summarize(rows(backend, layer, profile, TARGETED_EVERY))
         assert off["silent_failure_rate"] + off["crash_rate"] > 0.02, (layer, off)
         assert on["silent_failure_rate"] == 0, (layer, on)
         if layer == "recovery":  # at a 30% fault rate the escalation itself rarely fails 3x
             assert on["crash_rate"] <= 0.03 < off["crash_rate"], (layer, on)
 
 
-def check_bad_input(backend: str) -> None:
-    """Unknown layers, modes and profiles raise a :class:`ConfigError` naming the culprit."""
+def check_bad_input(backend: BackendLike) -> None:
+    """Bad input gives a clear error or a graded trial, never a raw error or a lost effect.
+
+    Unknown layers, modes and profiles raise a :class:`ConfigError` naming the culprit; bad
+    input that reaches the backend (a broken tool payload, a ticket whose order is not in the
+    store) is driven through the backend's own ``run_trial``
+    (:func:`coordlab.testing.bad_input.check_served_bad_input`).
+    """
     from coordlab.api import run
 
     for kwargs, culprit in (
@@ -136,6 +122,7 @@ def check_bad_input(backend: str) -> None:
             assert culprit in str(err)
         else:
             raise AssertionError(f"{kwargs} was accepted")
+    check_served_bad_input(backend)
 
 
 @contextmanager
@@ -165,7 +152,7 @@ def _no_network() -> Iterator[list]:
         ) = saved
 
 
-def check_no_network(backend: str) -> None:
+def check_no_network(backend: BackendLike) -> None:
     """A run with every layer on attempts no network connection."""
     with _no_network() as attempts:
         rows = list(run_trials(backend, Layers(), "perfect", sample_tickets(16), [0]))
@@ -180,7 +167,7 @@ HTTP_KEYS = ("ticket_id", "outcome", "action", "order_id", "amount")
 """What must agree over HTTP (the model's faults are the server's, unseen by the client)."""
 
 
-def check_paired_agreement_over_http(backend: str) -> None:
+def check_paired_agreement_over_http(backend: BackendLike) -> None:
     """Over HTTP (serve-sim, the backend's own connector), the same trials as in-process.
 
     The same outcome, action, order and amount as in-process ``plain`` on every paired trial,
@@ -196,18 +183,20 @@ def check_paired_agreement_over_http(backend: str) -> None:
                 "openai:primary", base_url=server.url, fallback="openai:fallback", timeout_s=2.0
             )
             for spec in HTTP_GRID:
-                reference = _rows("plain", spec, profile, 8, 0)
-                local = _rows(backend, spec, profile, 8, 0)
+                reference = rows("plain", spec, profile, 8)
+                local = rows(backend, spec, profile, 8)
                 wire = list(run_trials(backend, Layers.parse(spec), profile, tickets, [0], config))
                 for ref, mine, got in zip(reference, local, wire, strict=True):
                     want = {k: ref[k] for k in HTTP_KEYS}
                     have = {k: got[k] for k in HTTP_KEYS}
-                    assert have == want, f"{backend} over HTTP [{spec}/{profile}]: {have} != {want}"
+                    assert have == want, (
+                        f"{backend_name(backend)} over HTTP [{spec}/{profile}]: {have} != {want}"
+                    )
                     tokens = (got["tokens_in"], got["tokens_out"])
                     assert tokens == (mine["tokens_in"], mine["tokens_out"]), (spec, profile, got)
 
 
-CHECKS: tuple[Callable[[str], None], ...] = (
+CHECKS: tuple[Callable[[BackendLike], None], ...] = (
     check_paired_agreement,
     check_paired_agreement_over_http,
     check_determinism,
@@ -217,7 +206,7 @@ CHECKS: tuple[Callable[[str], None], ...] = (
 )
 
 
-def known_gaps(backend: str) -> dict[str, str]:
+def known_gaps(backend: BackendLike) -> dict[str, str]:
     """The checks a backend declares it fails, with the reason."""
     try:
         return dict(getattr(backend_class(backend), "known_gaps", {}))
@@ -225,38 +214,37 @@ def known_gaps(backend: str) -> dict[str, str]:
         return {}
 
 
-def backend_checks(backend: str) -> Iterator[tuple[str, Callable[[], None]]]:
+def backend_checks(backend: BackendLike) -> Iterator[tuple[str, Callable[[], None]]]:
     """``(id, check)`` pairs for one backend, ids like ``langgraph-check_determinism``."""
     for check in CHECKS:
-        yield f"{backend}-{check.__name__}", functools.partial(check, backend)
+        yield f"{backend_name(backend)}-{check.__name__}", functools.partial(check, backend)
 
 
-def parametrize_with_checks(backends: list[str] | None = None):
+def parametrize_with_checks(backends: list[BackendLike] | None = None):
     """A ``pytest.mark.parametrize`` over every (backend, check), with declared gaps as xfail.
 
-    A backend whose extra is not installed is skipped with the ``pip install`` that enables it,
-    unless ``COORDLAB_REQUIRE_ALL_BACKENDS=1`` (as in CI), which makes it fail instead.
+    ``backends`` are registered names or :class:`Backend` classes (default: every registered
+    backend); ids use the name, e.g. ``plain-check_determinism``. A backend whose extra is not
+    installed is skipped with the ``pip install`` that enables it, unless
+    ``COORDLAB_REQUIRE_ALL_BACKENDS=1`` (as in CI), which makes it fail instead.
     """
     import pytest
 
     params = []
-    for name in backends or list(REGISTRY):
-        gaps = known_gaps(name)
+    for backend in backends or list(REGISTRY):
+        gaps = known_gaps(backend)
         for check in CHECKS:
             marks = []
             if check.__name__ in gaps:
                 marks.append(pytest.mark.xfail(reason=gaps[check.__name__], strict=True))
-            params.append(
-                pytest.param(
-                    name, _guarded(name, check), id=f"{name}-{check.__name__}", marks=marks
-                )
-            )
+            test_id = f"{backend_name(backend)}-{check.__name__}"
+            params.append(pytest.param(backend, _guarded(check), id=test_id, marks=marks))
     return pytest.mark.parametrize("backend,check", params)
 
 
-def _guarded(name: str, check: Callable[[str], None]) -> Callable[[str], None]:
+def _guarded(check: Callable[[BackendLike], None]) -> Callable[[BackendLike], None]:
     @functools.wraps(check)
-    def run(backend: str) -> None:
+    def run(backend: BackendLike) -> None:
         import pytest
 
         try:
@@ -273,6 +261,8 @@ def _guarded(name: str, check: Callable[[str], None]) -> Callable[[str], None]:
 __all__ = [
     "CHECKS",
     "GRID",
+    "PROFILES",
+    "BackendLike",
     "backend_checks",
     "parametrize_with_checks",
     "known_gaps",
