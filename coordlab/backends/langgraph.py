@@ -1,65 +1,85 @@
-"""The support desk as a LangGraph app.
+"""The support desk as a LangGraph app: the hand-offs travel in the graph's state channels.
 
 One ``StateGraph`` node per step (``verify`` only with the verification layer) plus an
-``escalate`` node; conditional edges route on what each node decided: the next step, the step a
-rejection blames (verify → revise), or ``escalate``. The model is a LangChain ``BaseChatModel``
-per model tier: the simulator behind :class:`~coordlab.backends._langchain_model.SimChatModel`,
-or, with a real endpoint (``desk.endpoint``), LangChain's own ``ChatOpenAI`` (retries off,
-``temperature=0``, the trial's ``seed``; see
-:func:`~coordlab.backends._langchain_model.openai_chat_model`). Tokens are read from the
-reply's ``usage_metadata``.
+``escalate`` node. Each node reads the channels its step needs (``email``, ``intake``,
+``passages``, ``order``, ``decision``, ``reply``) and returns its own channel and the
+``route``; conditional edges route on it: the next step, the step a rejection blames (verify →
+revise), or ``escalate``. What a trial *records* (steps, tokens, clock, faults) is not state:
+the recorder (:class:`~coordlab.pipeline.context.Trial`) is the run's context
+(``invoke(..., context=TrialContext(trial))``, LangGraph's ``context_schema``).
+
+The model is a LangChain ``BaseChatModel`` per model tier: the simulator behind
+:class:`~coordlab.backends._langchain_model.SimChatModel`, or, with a real endpoint
+(``desk.endpoint``), LangChain's own ``ChatOpenAI`` (retries off, ``temperature=0``, the
+trial's ``seed``; see :func:`~coordlab.backends._langchain_model.openai_chat_model`). Tokens
+are read from the reply's ``usage_metadata``.
 
 Layers map to LangGraph's own constructs where it has them:
 
-* state on: a pydantic state schema (LangGraph validates it); off: a ``TypedDict`` of text;
+* state on: a pydantic state schema whose channels hold the typed hand-offs (LangGraph
+  validates them); off: a ``TypedDict`` of text that each node re-parses;
 * recovery on: a ``RetryPolicy`` on every node for :class:`TransientError` (zero delay: the
   backoff is added to the virtual clock instead of sleeping 0.5-1.5 s per retry);
-* verification: the ``verify`` node and its conditional edge back to the blamed step.
+* verification: the ``verify`` node and its conditional edge back to the blamed step;
+* checkpoints: with a checkpointer each trial is a thread (``thread_id`` = ``seed/ticket``);
+  ``run_trial(..., stop_after="decide")`` interrupts the graph after that node
+  (``interrupt_after``), and :meth:`LangGraphBackend.resume_trial` continues the thread from
+  its checkpoint, in another backend instance or process, without re-running a finished node
+  or repeating a side effect. The recorder is not checkpointed: a resumed trial records only
+  what ran after the resume, and starts on the primary model with fresh retry budgets.
 
 The graph is compiled once per backend instance (per configuration and seed), never per ticket.
-A checkpointer may be passed (:func:`memory_checkpointer` gives an ``InMemorySaver`` that may
-restore coordlab's types); each trial is then its own thread, ``thread_id`` = ``seed/ticket``.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from coordlab.backends._langchain_model import ChatModelLLM, chat_models
 from coordlab.backends.base import Backend
-from coordlab.errors import Rejected, TransientError
+from coordlab.errors import ConfigError, Rejected, TransientError
 from coordlab.pipeline import control, steps
 from coordlab.pipeline.context import Desk, Trial
-from coordlab.pipeline.prompts import render_model
-from coordlab.types import Decision, Intake, OrderView, Ticket
+from coordlab.types import Decision, Intake, OrderView, PolicyHit, Ticket, Verdict
 
 
 class TypedDeskState(BaseModel):
-    """Graph state with the state layer on: typed, validated step results."""
+    """Graph state with the state layer on: the typed hand-offs (validated by pydantic)."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-    trial: Trial
+    email: str
     route: str = ""
     intake: Intake | None = None
+    passages: list[PolicyHit] | None = None
     order: OrderView | None = None
     decision: Decision | None = None
-    reply: str = ""
+    reply: str | None = None
+    verdict: Verdict | None = None
 
 
 class TextDeskState(TypedDict, total=False):
-    """Graph state with the state layer off: step results as the text they were handed on in."""
+    """Graph state with the state layer off: the hand-offs as the text each node re-parses."""
 
-    trial: Trial
+    email: str
     route: str
     intake: str
-    order: str
+    passages: str
+    order: str | None
     decision: str
     reply: str
+    verdict: str
+
+
+@dataclass
+class TrialContext:
+    """The run's context: the recorder of the trial in progress (never checkpointed)."""
+
+    trial: Trial
 
 
 class LangGraphBackend(Backend):
@@ -68,7 +88,7 @@ class LangGraphBackend(Backend):
     Args:
         desk: the run's components; its LLM (or its endpoint) becomes one LangChain chat
             model per tier.
-        checkpointer: an optional LangGraph checkpointer.
+        checkpointer: an optional LangGraph checkpointer (needed to stop and resume).
     """
 
     name = "langgraph"
@@ -81,9 +101,9 @@ class LangGraphBackend(Backend):
         self.graph = self._build().compile(checkpointer=checkpointer)
 
     def _build(self) -> StateGraph:
-        desk = self.desk
-        pipeline = desk.pipeline
-        graph = StateGraph(TypedDeskState if pipeline.codec.typed else TextDeskState)
+        pipeline = self.desk.pipeline
+        state = TypedDeskState if pipeline.codec.typed else TextDeskState
+        graph = StateGraph(state, context_schema=TrialContext)
         retry = None
         if pipeline.max_attempts > 1:
             retry = RetryPolicy(
@@ -92,7 +112,7 @@ class LangGraphBackend(Backend):
                 jitter=False,
                 retry_on=TransientError,
             )
-        nodes = (*steps.flow(desk), control.ESCALATE)
+        nodes = (*steps.flow(self.desk), control.ESCALATE)
         for name in nodes:
             graph.add_node(name, self._node(name), retry_policy=retry)
         graph.add_edge(START, nodes[0])
@@ -104,10 +124,11 @@ class LangGraphBackend(Backend):
     def _node(self, step: str):
         desk = self.desk
 
-        def node(state) -> dict:
-            trial = _get(state, "trial")
+        def node(state, runtime: Runtime[TrialContext]) -> dict:
+            trial = runtime.context.trial
+            work = {key: _get(state, key) for key in steps.INPUTS[step]}
             try:
-                control.execute(desk, trial, step)
+                out = control.execute(desk, trial, step, work)
             except TransientError as err:
                 if control.on_transient(desk, trial, step, err) or step == control.ESCALATE:
                     raise  # the RetryPolicy retries it (or, escalating, it crashes the trial)
@@ -116,34 +137,36 @@ class LangGraphBackend(Backend):
             except Rejected as err:
                 return {"route": control.on_rejected(desk, trial, step, err)}
             control.on_success(trial, step)
-            return {"route": control.next_step(desk, step)} | self._results(step, trial)
+            return {"route": control.next_step(desk, step)} | out
 
         node.__name__ = f"{step}_node"
         return node
 
-    def _results(self, step: str, trial: Trial) -> dict:
-        result = trial.result_of(step)
-        if result is None:
-            return {}
-        key, value = result
-        typed = self.desk.pipeline.codec.typed
-        return {key: value if typed or isinstance(value, str) else render_model(value, False)}
-
-    def run_trial(self, ticket: Ticket, seed: int) -> Trial:
-        """Run one ticket through the compiled graph."""
+    def run_trial(self, ticket: Ticket, seed: int, stop_after: str | None = None) -> Trial:
+        """Run one ticket through the compiled graph (``stop_after``: interrupt after a node)."""
         trial = Trial(ticket=ticket, seed=seed)
+        return self._invoke(trial, {"email": ticket.email}, stop_after)
+
+    def resume_trial(self, ticket: Ticket, seed: int) -> Trial:
+        """Continue a stopped trial from its checkpoint; the new recorder holds what ran now."""
+        if self.checkpointer is None:
+            raise ConfigError("resuming a trial needs a checkpointer")
+        return self._invoke(Trial(ticket=ticket, seed=seed), None, None)
+
+    def _invoke(self, trial: Trial, start: dict | None, stop_after: str | None) -> Trial:
         config: dict = {"recursion_limit": 100}
         if self.checkpointer is not None:
             config["configurable"] = {"thread_id": trial.key}
+        options = {"interrupt_after": [stop_after]} if stop_after else {}
         try:
-            self.graph.invoke({"trial": trial}, config)
+            self.graph.invoke(start, config, context=TrialContext(trial), **options)
         except Exception as err:  # noqa: BLE001 - an unhandled error crashes the trial
             trial.crash(err)
         return trial
 
 
 def memory_checkpointer():
-    """An ``InMemorySaver`` whose serializer is allowed to restore coordlab's state types.
+    """An ``InMemorySaver`` whose serializer may restore coordlab's hand-off types.
 
     Example:
         >>> saver = memory_checkpointer()
@@ -153,10 +176,9 @@ def memory_checkpointer():
     from langgraph.checkpoint.memory import InMemorySaver
     from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
-    allowed = [("coordlab.pipeline.context", "Trial"), ("coordlab.pipeline.policy", "Passage")]
-    allowed += [
-        ("coordlab.types", n)
-        for n in ("Ticket", "Truth", "Intake", "OrderView", "Decision", "Verdict", "StepRecord")
+    allowed = [
+        ("coordlab.types", name)
+        for name in ("Intake", "PolicyHit", "OrderView", "Decision", "Verdict")
     ]
     return InMemorySaver(serde=JsonPlusSerializer(allowed_msgpack_modules=allowed))
 

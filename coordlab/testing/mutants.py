@@ -28,7 +28,11 @@ from coordlab.types import Ticket
 
 
 class Loop(PlainBackend):
-    """Plain's loop with one hook, :meth:`route`: the step after ``step``. Not broken."""
+    """Plain's loop with one hook, :meth:`route`: the step after ``step``. Not broken.
+
+    The hand-offs live in ``work`` (a dict, as in ``plain``); :meth:`run` runs a step to its
+    end with :func:`~coordlab.pipeline.control.run_step` and merges its hand-off in.
+    """
 
     name = "plain-loop"
 
@@ -36,16 +40,25 @@ class Loop(PlainBackend):
         """Run one ticket (an unhandled error crashes the trial, as in ``plain``)."""
         trial = Trial(ticket=ticket, seed=seed)
         try:
-            step = steps.flow(self.desk)[0]
-            while step != control.DONE:
-                step = self.route(trial, step)
+            self._loop(trial, {"email": ticket.email})
         except Exception as err:  # noqa: BLE001 - an unhandled error crashes the trial
             trial.crash(err)
         return trial
 
-    def route(self, trial: Trial, step: str) -> str:
+    def _loop(self, trial: Trial, work: dict) -> None:
+        step = steps.flow(self.desk)[0]
+        while step != control.DONE:
+            step = self.route(trial, step, work)
+
+    def run(self, trial: Trial, step: str, work: dict) -> str:
+        """Run ``step`` until it succeeds or gives up; merge its hand-off; the next step."""
+        route, out = control.run_step(self.desk, trial, step, work)
+        work.update(out)
+        return route
+
+    def route(self, trial: Trial, step: str, work: dict) -> str:
         """Run ``step`` and return where to go next."""
-        return control.run_step(self.desk, trial, step)
+        return self.run(trial, step, work)
 
 
 class SkipsVerify(Loop):
@@ -53,9 +66,9 @@ class SkipsVerify(Loop):
 
     name = "mutant-skips-verify"
 
-    def route(self, trial: Trial, step: str) -> str:
+    def route(self, trial: Trial, step: str, work: dict) -> str:
         """Go from the step before ``verify`` straight to the one after it."""
-        route = control.run_step(self.desk, trial, step)
+        route = self.run(trial, step, work)
         order = steps.flow(self.desk)
         if route == "verify":
             return order[order.index("verify") + 1]
@@ -67,15 +80,17 @@ class OneRetryTooMany(Loop):
 
     name = "mutant-one-retry-too-many"
 
-    def route(self, trial: Trial, step: str) -> str:
+    def route(self, trial: Trial, step: str, work: dict) -> str:
         """Retry in place like ``run_step``, then make one attempt beyond the give-up."""
         retried = 0
-        while (route := control.attempt(self.desk, trial, step)) == step:
+        while (done := control.attempt(self.desk, trial, step, work))[0] == step:
             retried += 1
+        route, out = done
         if route == control.ESCALATE and retried and step != control.ESCALATE:
-            route = control.attempt(self.desk, trial, step)  # the extra attempt
+            route, out = control.attempt(self.desk, trial, step, work)  # the extra attempt
             if route == step:
                 route = control.ESCALATE
+        work.update(out)
         return route
 
 
@@ -85,14 +100,14 @@ class ReordersSteps(Loop):
     name = "mutant-reorders-steps"
     swapped = ("lookup", "decide")
 
-    def route(self, trial: Trial, step: str) -> str:
+    def route(self, trial: Trial, step: str, work: dict) -> str:
         """Follow ``flow`` with the two steps swapped (rejections still go where they say)."""
         real = list(steps.flow(self.desk))
         mine = list(real)
         i, j = (mine.index(s) for s in self.swapped)
         mine[i], mine[j] = mine[j], mine[i]
         after = lambda order, s: (order + [control.DONE])[order.index(s) + 1]  # noqa: E731
-        route = control.run_step(self.desk, trial, step)
+        route = self.run(trial, step, work)
         if step in real and route == after(real, step):
             return after(mine, step)
         return route
@@ -130,9 +145,7 @@ class LetsErrorsEscape(Loop):
     def run_trial(self, ticket: Ticket, seed: int) -> Trial:
         """Run one ticket without the safety net."""
         trial = Trial(ticket=ticket, seed=seed)
-        step = steps.flow(self.desk)[0]
-        while step != control.DONE:
-            step = self.route(trial, step)
+        self._loop(trial, {"email": ticket.email})
         return trial
 
 
