@@ -155,7 +155,7 @@ def memory_checkpointer():
     from langgraph.checkpoint.memory import InMemorySaver
     from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
-    allowed = [("coordlab.pipeline.context", "Trial"), ("coordlab.pipeline.policy", "Passage")]
+    allowed = [("coordlab.pipeline.context", "Trial"), ("coordlab.domain.policy", "Passage")]
     allowed += [
         ("coordlab.types", n)
         for n in ("Ticket", "Truth", "Intake", "OrderView", "Decision", "Verdict", "StepRecord")

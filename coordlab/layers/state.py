@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from coordlab.pipeline.handoff import order_from_payload, parse_answer
+from coordlab.domain.handoff import order_from_payload, parse_answer
 from coordlab.types import OrderView
 
 

@@ -15,8 +15,8 @@ import re
 from functools import cache
 
 from coordlab.datasets import load_policies
-from coordlab.pipeline import policy
-from coordlab.pipeline.policy import Passage, Rulebook
+from coordlab.domain import policy
+from coordlab.domain.policy import Passage, Rulebook
 from coordlab.types import Verdict
 
 

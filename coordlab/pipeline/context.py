@@ -6,13 +6,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from coordlab.config import Layers
+from coordlab.domain.policy import Passage
 from coordlab.errors import TransientError
 from coordlab.layers import Protocol, Recovery, State, Verification
 from coordlab.llm.base import LLM, Completion
 from coordlab.llm.endpoint import ModelConfig
 from coordlab.llm.faults import FaultInjector
 from coordlab.llm.pricing import TIERS
-from coordlab.pipeline.policy import Passage
 from coordlab.retrieval.index import PolicyIndex
 from coordlab.tools.store import OrderService
 from coordlab.tracing import active as active_tracing

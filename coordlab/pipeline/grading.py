@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from coordlab.pipeline.policy import Passage
-from coordlab.pipeline.reply import compose_reply
+from coordlab.domain.policy import Passage
+from coordlab.domain.reply import compose_reply
 from coordlab.types import Decision, OrderView, Ticket
 
 

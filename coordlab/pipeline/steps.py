@@ -8,11 +8,11 @@ a value. What to do about them is the backend's orchestration plus the recovery 
 
 from __future__ import annotations
 
+from coordlab.domain.reply import ESCALATION_SENTENCE
 from coordlab.errors import Rejected, TransientError
 from coordlab.pipeline import prompts, reference
 from coordlab.pipeline.context import Desk, Trial
 from coordlab.pipeline.prompts import order_section, render_model, render_passages
-from coordlab.pipeline.reply import ESCALATION_SENTENCE
 from coordlab.retrieval.index import query_for
 from coordlab.tracing import call as traced_call
 
