@@ -16,6 +16,7 @@ from coordlab.config import Layers, apply_offline_env
 apply_offline_env()  # before any framework or chromadb import can phone home
 
 from coordlab import backends  # noqa: E402
+from coordlab._version import __version__  # noqa: E402
 from coordlab.api import parse_seeds, run  # noqa: E402
 from coordlab.datasets import load_orders, load_policies, load_tickets  # noqa: E402
 from coordlab.errors import (  # noqa: E402
@@ -63,8 +64,6 @@ from coordlab.viz.verifiers import (  # noqa: E402
 )
 from coordlab.viz.widgets import layer_panel  # noqa: E402
 from coordlab.viz.wiring import wiring_grid  # noqa: E402
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Layers",

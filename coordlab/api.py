@@ -13,62 +13,17 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from coordlab.config import Layers
-from coordlab.datasets import load_tickets
+from coordlab.datasets import select_tickets
 from coordlab.errors import ConfigError
 from coordlab.experiment.cache import ResultCache
+from coordlab.experiment.grid import parse_seeds
 from coordlab.experiment.runner import run_trials, summarize
 from coordlab.llm.base import LLM
-from coordlab.llm.endpoint import ModelConfig
+from coordlab.llm.endpoint import ModelConfig, model_config
 from coordlab.llm.profiles import FaultProfile, get_profile
 from coordlab.types import Ticket
 
-
-def parse_seeds(spec: str | int | Iterable[int]) -> list[int]:
-    """``"0-9"`` -> 0..9, ``"3"`` -> [3], ``"1,4"`` -> [1, 4]; ints and lists pass through."""
-    if isinstance(spec, int):
-        return [spec]
-    if not isinstance(spec, str):
-        return list(spec)
-    seeds: list[int] = []
-    try:
-        for part in spec.split(","):
-            lo, _, hi = part.strip().partition("-")
-            seeds += list(range(int(lo), int(hi or lo) + 1))
-    except ValueError:
-        raise ConfigError(f"bad seeds '{spec}': use N, A-B or a comma list") from None
-    if not seeds:
-        raise ConfigError(f"bad seeds '{spec}': the range is empty")
-    return seeds
-
-
-def select_tickets(
-    tickets: int | Sequence[Ticket] | None = None, tickets_file: str | Path | None = None
-) -> list[Ticket]:
-    """The tickets to run: the first ``tickets`` bundled ones, or those in ``tickets_file``."""
-    if tickets is not None and not isinstance(tickets, int):
-        return list(tickets)
-    if tickets is not None and tickets < 1:
-        raise ConfigError("--tickets must be at least 1")
-    return load_tickets(tickets_file, limit=tickets)
-
-
-def model_config(llm, base_url: str | None = None):
-    """``llm`` as given, a ``"openai:MODEL"`` string parsed, an endpoint checked to answer.
-
-    Raises:
-        ConfigError: a malformed model spec, or ``base_url`` without a model.
-        EndpointError: see :func:`coordlab.llm.openai_compat.check_endpoint`.
-
-    """
-    if isinstance(llm, str):
-        llm = ModelConfig.parse(llm, base_url=base_url)
-    elif base_url is not None:
-        raise ConfigError("base_url needs llm='openai:MODEL'")
-    if isinstance(llm, ModelConfig):
-        from coordlab.llm.openai_compat import check_endpoint
-
-        check_endpoint(llm)
-    return llm
+__all__ = ["model_config", "parse_seeds", "run", "select_tickets"]
 
 
 def run(

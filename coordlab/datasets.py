@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from coordlab.errors import DatasetError
+from coordlab.errors import ConfigError, DatasetError
 from coordlab.types import Order, Policy, Ticket
 
 M = TypeVar("M", bound=BaseModel)
@@ -100,3 +101,20 @@ def load_orders(path: str | None = None) -> tuple[Order, ...]:
 def load_policies(path: str | None = None) -> tuple[Policy, ...]:
     """Load the policy documents."""
     return tuple(read_jsonl(path or data_dir() / "policies.jsonl", Policy))
+
+
+def select_tickets(
+    tickets: int | Sequence[Ticket] | None = None, tickets_file: str | Path | None = None
+) -> list[Ticket]:
+    """The tickets to run: the first ``tickets`` bundled ones, or those in ``tickets_file``."""
+    if tickets is not None and not isinstance(tickets, int):
+        return list(tickets)
+    if tickets is not None and tickets < 1:
+        raise ConfigError("--tickets must be at least 1")
+    return load_tickets(tickets_file, limit=tickets)
+
+
+def hard_share(tickets: Sequence[Ticket]) -> float:
+    """The share of ``hard`` tickets in a population (clipped to [0.01, 0.9])."""
+    hard = sum("hard" in t.tags for t in tickets)
+    return min(0.9, max(0.01, hard / max(1, len(tickets))))

@@ -112,12 +112,12 @@ def _row(name: str, text: str, width: int = 12) -> str:
 
 
 def _versions() -> Section:
-    import coordlab
+    from coordlab._version import __version__
 
-    here = Path(coordlab.__file__).resolve().parent
-    lines = [_row("coordlab", f"{coordlab.__version__} ({here})")]
+    here = Path(__file__).resolve().parent
+    lines = [_row("coordlab", f"{__version__} ({here})")]
     installed = _version("coordlab")
-    if installed != coordlab.__version__:
+    if installed != __version__:
         lines.append(_row("", f"installed metadata says {installed}: reinstall coordlab"))
     impl = platform.python_implementation()
     lines.append(_row("Python", f"{platform.python_version()} ({impl}, {sys.executable})"))

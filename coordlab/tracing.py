@@ -58,9 +58,9 @@ class Tracing:
         from opentelemetry.sdk.resources import Resource
         from opentelemetry.sdk.trace import TracerProvider
 
-        import coordlab
+        from coordlab._version import __version__
 
-        service = {"service.name": "coordlab", "service.version": coordlab.__version__}
+        service = {"service.name": "coordlab", "service.version": __version__}
         resource = Resource.create(service)
         with _sdk_enabled():
             self.provider = TracerProvider(resource=resource)

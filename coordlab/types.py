@@ -3,7 +3,8 @@
 Dataset models (:class:`Ticket`, :class:`Order`, :class:`Policy`) validate the files under
 ``datasets/support``. Step models (:class:`Intake`, :class:`OrderRecord`, :class:`Decision`, ...)
 are the typed hand-offs the *state* layer enforces; with that layer off the same information
-travels as text and is re-parsed (see :mod:`coordlab.pipeline.handoff`).
+travels as text and is re-parsed (see :mod:`coordlab.domain.handoff`). The step names and
+which model each step hands on live in the step table, :mod:`coordlab.domain.steps`.
 """
 
 from __future__ import annotations
@@ -17,12 +18,6 @@ Intent = Literal["refund", "status", "complaint", "other"]
 Action = Literal["refund", "reply", "escalate", "decline"]
 Region = Literal["US", "CA", "UK", "EU", "AU"]
 Outcome = Literal["success", "escalated", "silent_failure", "crashed"]
-
-WORK_STEPS: tuple[str, ...] = ("intake", "retrieve", "lookup", "decide", "compose", "deliver")
-"""The six work steps, always present, in order."""
-
-STEPS: tuple[str, ...] = ("intake", "retrieve", "lookup", "decide", "compose", "verify", "deliver")
-"""Every step, including ``verify`` which only the verification layer adds."""
 
 
 class _Strict(BaseModel):
@@ -111,6 +106,12 @@ class Decision(_Strict):
     action: Action
     amount: float = Field(ge=0)
     policy_ids: list[str] = Field(min_length=1)
+
+
+class ReplyText(BaseModel):
+    """The compose step's typed output."""
+
+    text: str
 
 
 class Verdict(_Strict):

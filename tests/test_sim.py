@@ -74,3 +74,37 @@ def test_every_fault_in_the_default_mix_is_a_known_kind():
     for step, kinds in DEFAULT_MIX.items():
         for name in kinds:
             assert (step, name) in FAULT_KINDS, (step, name)
+
+
+def test_the_header_flags_say_the_format_not_the_wording():
+    system, user = prompts.build("intake", "T0001", 1, {"Email": EMAIL}, typed=True)
+    assert user.content.splitlines()[0].endswith("attempt=1 format=json")
+    plain_system = Message("system", "Answer.")  # no "JSON schema" anywhere
+    assert SimLLM("perfect").complete([plain_system, user]).text.startswith("{")
+    text = user.content.replace("format=json", "format=text")
+    assert SimLLM("perfect").complete([system, Message("user", text)]).text.startswith("Intent:")
+
+
+def test_the_critic_flag_sets_its_strictness():
+    from coordlab.domain import wire
+
+    strict = wire.header("verify", "T0001", 1, typed=False, mode="critic-strict")
+    assert strict.endswith("format=text critic=strict")
+    assert wire.read_header(strict).critic == "strict"
+    assert wire.read_header(strict.replace("strict", "vague")).critic == "vague"
+    assert wire.read_header("[coordlab] step=verify ticket=T1 attempt=2").critic == "vague"
+    assert wire.read_header("[coordlab] step=decide ticket=T1 attempt=2").critic is None
+
+
+def test_a_bad_header_flag_is_refused():
+    user = "[coordlab] step=intake ticket=T0001 attempt=1 format=xml\n### Email\nhi"
+    with pytest.raises(ValueError, match="not a coordlab prompt: bad header flag format=xml"):
+        SimLLM().complete([Message("user", user)])
+
+
+def test_every_fault_a_conformance_check_injects_is_caught_by_its_layer():
+    from coordlab.llm.faults import faults_caught_by
+    from coordlab.testing.conformance import LAYER_FAULTS
+
+    for layer, kinds in LAYER_FAULTS.items():
+        assert set(kinds) <= set(faults_caught_by(layer)), layer

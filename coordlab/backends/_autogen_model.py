@@ -35,12 +35,12 @@ from autogen_core.models import (
 )
 
 from coordlab.backends._roles import ROLES, persona
+from coordlab.domain.wire import HEADER_RE
 from coordlab.errors import MissingExtraError
 from coordlab.llm.base import Completion, Message, count_tokens
 from coordlab.llm.endpoint import Endpoint, ModelConfig
 from coordlab.llm.http_errors import translated
 from coordlab.llm.openai_compat import connector_settings
-from coordlab.llm.reading import HEADER_RE
 
 CONTEXT_WINDOW = 128_000
 _ROLES = {"SystemMessage": "system", "AssistantMessage": "assistant"}

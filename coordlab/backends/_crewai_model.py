@@ -24,11 +24,11 @@ from pydantic import ConfigDict
 
 from coordlab.backends._crewai_env import crewai_home, prepare_environment
 from coordlab.backends._roles import ROLES
+from coordlab.domain.wire import HEADER_RE
 from coordlab.llm.base import Completion, Message
 from coordlab.llm.endpoint import Endpoint, ModelConfig
 from coordlab.llm.http_errors import translated
 from coordlab.llm.openai_compat import connector_settings
-from coordlab.llm.reading import HEADER_RE
 
 prepare_environment()
 with crewai_home():

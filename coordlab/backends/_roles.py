@@ -2,40 +2,26 @@
 
 CrewAI (role, goal, backstory) and AutoGen (a system message) frame every call with these; the
 plain and LangGraph backends send coordlab's prompt as it is. The framing is part of what a
-framework costs in tokens, so it is the same text wherever a framework asks for one.
+framework costs in tokens, so it is the same text wherever a framework asks for one. The
+personas live in the step table (:mod:`coordlab.domain.steps`); this module only shapes them
+the way the framework adapters read them.
 """
 
-ROLES = {
-    "intake": (
-        "Intake clerk",
-        "Read each customer email and say what is being asked",
-        "You sort the inbox of an online shop's support desk.",
-    ),
-    "decide": (
-        "Case officer",
-        "Decide each ticket exactly as the shop's policies say",
-        "You handle refunds and questions for an online shop.",
-    ),
-    "compose": (
-        "Support writer",
-        "Write the reply the customer will read",
-        "You write clear, friendly replies for an online shop.",
-    ),
-    "verify": (
-        "Reviewer",
-        "Check the desk's work before anything reaches a customer",
-        "You review tickets for an online shop.",
-    ),
+from __future__ import annotations
+
+from coordlab.domain.steps import TABLE, step
+
+ROLES: dict[str, tuple[str, str, str]] = {
+    s.name: (s.persona.role, s.persona.goal, s.persona.backstory) for s in TABLE if s.persona
 }
-"""LLM step -> (role, goal, backstory)."""
+"""LLM step -> (role, goal, backstory), from the step table."""
 
 
-def persona(step: str) -> str:
+def persona(name: str) -> str:
     """The step's persona in one paragraph (an AutoGen system message).
 
     Example:
         >>> persona("intake").split(". ")[0]
         "You are the support desk's intake clerk"
     """
-    role, goal, story = ROLES[step]
-    return f"You are the support desk's {role.lower()}. {story} Your goal: {goal.lower()}."
+    return step(name).persona.paragraph()

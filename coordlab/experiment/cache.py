@@ -42,8 +42,8 @@ import pandas as pd
 
 from coordlab.backends.base import REGISTRY, backend_class
 from coordlab.config import Layers
-from coordlab.datasets import load_orders, load_policies
-from coordlab.experiment.runner import hard_share, run_trials
+from coordlab.datasets import hard_share, load_orders, load_policies
+from coordlab.experiment.runner import run_trials
 from coordlab.experiment.store import MANIFEST, ResultStore
 from coordlab.llm.endpoint import ModelConfig
 from coordlab.llm.pricing import TIERS
@@ -157,11 +157,11 @@ class ResultCache:
         llm: ModelConfig | None = None,
     ) -> ResultStore:
         """The store that holds ``backend``'s rows of ``profile`` for ``population``'s tickets."""
-        import coordlab
+        from coordlab._version import __version__
 
         key = {
             "llm": llm.label if llm is not None else "sim",
-            "coordlab": coordlab.__version__,
+            "coordlab": __version__,
             "source": source_digest(),
             "user_layers": user_layer_digests(),
             "frameworks": framework_versions(backend),

@@ -27,12 +27,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from coordlab.domain.steps import WORK_STEPS
 from coordlab.errors import ConfigError
 from coordlab.experiment.cost import reprice
 from coordlab.experiment.stats import ticket_bootstrap, wilson_rate
 from coordlab.llm.pricing import TIERS, ModelTier
 from coordlab.llm.profiles import get_profile
-from coordlab.types import WORK_STEPS
 
 CONFIG = ["backend", "layers", "profile"]
 

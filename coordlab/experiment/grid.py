@@ -26,6 +26,24 @@ KEY = ("backend", "layers", "profile", "seed", "ticket_id")
 """The columns that identify a trial."""
 
 
+def parse_seeds(spec: str | int | Iterable[int]) -> list[int]:
+    """``"0-9"`` -> 0..9, ``"3"`` -> [3], ``"1,4"`` -> [1, 4]; ints and lists pass through."""
+    if isinstance(spec, int):
+        return [spec]
+    if not isinstance(spec, str):
+        return list(spec)
+    seeds: list[int] = []
+    try:
+        for part in spec.split(","):
+            lo, _, hi = part.strip().partition("-")
+            seeds += list(range(int(lo), int(hi or lo) + 1))
+    except ValueError:
+        raise ConfigError(f"bad seeds '{spec}': use N, A-B or a comma list") from None
+    if not seeds:
+        raise ConfigError(f"bad seeds '{spec}': the range is empty")
+    return seeds
+
+
 def layer_settings(grid: str | Iterable[str | Layers]) -> list[Layers]:
     """``all`` (the 16 on/off combinations), ``SPEC;SPEC;...``, or a list of specs."""
     if isinstance(grid, str):

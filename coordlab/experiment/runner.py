@@ -15,7 +15,8 @@ from tqdm.auto import tqdm
 
 from coordlab.backends.base import Backend, backend_class, backend_name
 from coordlab.config import Layers
-from coordlab.datasets import load_orders, load_policies
+from coordlab.datasets import hard_share, load_orders, load_policies
+from coordlab.domain.steps import STEPS, WORK_STEPS
 from coordlab.experiment.stats import wilson
 from coordlab.layers import build
 from coordlab.llm.base import LLM
@@ -29,7 +30,7 @@ from coordlab.pipeline.reference import true_view
 from coordlab.retrieval.index import PolicyIndex
 from coordlab.tools.store import OrderService
 from coordlab.tracing import active as active_tracing
-from coordlab.types import STEPS, WORK_STEPS, Order, Ticket
+from coordlab.types import Order, Ticket
 
 _TRACED = ("outcome", "action", "amount", "llm_calls", "tokens_in", "tokens_out", "cost_usd",
            "caught_by", "crash")  # fmt: skip
@@ -101,12 +102,6 @@ class Session:
         """Release the tool connection."""
         if self.desk:
             self.desk.close()
-
-
-def hard_share(tickets: Sequence[Ticket]) -> float:
-    """The share of ``hard`` tickets in a population (clipped to [0.01, 0.9])."""
-    hard = sum("hard" in t.tags for t in tickets)
-    return min(0.9, max(0.01, hard / max(1, len(tickets))))
 
 
 def run_trials(

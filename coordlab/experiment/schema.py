@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import pyarrow as pa
 
-from coordlab.types import STEPS
+from coordlab.domain.steps import STEPS
 
 _S, _I, _F = pa.string(), pa.int64(), pa.float64()
 _COLUMNS = [

@@ -15,15 +15,15 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from coordlab.api import model_config, parse_seeds, select_tickets
 from coordlab.backends.base import backend_class
 from coordlab.config import Layers, label_order
+from coordlab.datasets import select_tickets
 from coordlab.errors import ConfigError
 from coordlab.experiment.executors import check, execute
-from coordlab.experiment.grid import KEY, configs, layer_settings, names, plan
+from coordlab.experiment.grid import KEY, configs, layer_settings, names, parse_seeds, plan
 from coordlab.experiment.runner import summarize
 from coordlab.experiment.store import ResultStore
-from coordlab.llm.endpoint import ModelConfig
+from coordlab.llm.endpoint import ModelConfig, model_config
 from coordlab.types import Ticket
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 
+from coordlab.domain import policy
 from coordlab.errors import Rejected
 from coordlab.layers.base import Layer
-from coordlab.pipeline import policy, reference, steps
+from coordlab.pipeline import reference, steps
 from coordlab.pipeline.grading import full_rulebook
 from coordlab.types import Verdict
 

@@ -1,15 +1,16 @@
 """The simulated critic: what an LLM reviewer notices, depending on how it is asked.
 
-A *strict* prompt ("does every claim trace to a line of the context?") makes it redo each step
-from the context and compare; a *vague* one ("is this reply correct?") makes it skim: it only
-notices a refund reply that does not state the decided amount. Both read only the prompt.
+A *strict* critic (header flag ``critic=strict``; its instructions ask whether every claim traces
+to a line of the context) redoes each step from the context and compares; a *vague* one
+(``critic=vague``: "is this reply correct?") skims: it only notices a refund reply that does not
+state the decided amount. Both read only the prompt.
 """
 
 from __future__ import annotations
 
+from coordlab.domain import policy
+from coordlab.domain.reply import compose_reply
 from coordlab.llm.reading import PromptView
-from coordlab.pipeline import policy
-from coordlab.pipeline.reply import compose_reply
 
 
 def review(view: PromptView) -> dict:
@@ -33,7 +34,7 @@ def _strict_problem(view, intake, decision, reply) -> tuple[str, str] | None:
     if intake.order_id and (order is None or order.total <= 0 or order.order_date is None):
         return "lookup", "the order record is incomplete"
     book = view.rulebook()
-    expected = policy.decide(intake, order, book, view.received())
+    expected = policy.decide(intake, order, book, view.received_on())
     if set(expected.policy_ids) & {policy.INVENTED_REFUND_POLICY, policy.INVENTED_REPLY_POLICY}:
         return "retrieve", "no policy in the context covers this case"
     if expected != decision:

@@ -161,3 +161,22 @@ def _url(base_url: str | None) -> str | None:
     if not url.startswith(("http://", "https://")):
         raise ConfigError(f"bad base URL '{base_url}': it must start with http:// or https://")
     return url
+
+
+def model_config(llm, base_url: str | None = None):
+    """``llm`` as given, a ``"openai:MODEL"`` string parsed, an endpoint checked to answer.
+
+    Raises:
+        ConfigError: a malformed model spec, or ``base_url`` without a model.
+        EndpointError: see :func:`coordlab.llm.openai_compat.check_endpoint`.
+
+    """
+    if isinstance(llm, str):
+        llm = ModelConfig.parse(llm, base_url=base_url)
+    elif base_url is not None:
+        raise ConfigError("base_url needs llm='openai:MODEL'")
+    if isinstance(llm, ModelConfig):
+        from coordlab.llm.openai_compat import check_endpoint
+
+        check_endpoint(llm)
+    return llm

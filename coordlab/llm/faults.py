@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import struct
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -40,6 +40,8 @@ class FaultKind:
     caught_by: tuple[str, ...]
     description: str
     transient: bool = False
+    weight: float = 1.0
+    """Its relative weight among its step's kinds in the default mix (0: only when targeted)."""
 
 
 _KINDS = [
@@ -49,6 +51,7 @@ _KINDS = [
         "FM-2.2 Fail to ask for clarification",
         ("verification",),
         "misreads what the customer wants",
+        weight=3,
     ),
     FaultKind(
         "wrong_order_id",
@@ -56,6 +59,7 @@ _KINDS = [
         "FM-1.1 Disobey task specification",
         ("verification", "protocol"),
         "copies the order number wrongly or invents one",
+        weight=2,
     ),
     FaultKind(
         "format_drift",
@@ -63,6 +67,7 @@ _KINDS = [
         "FM-2.5 Ignored other agent's input",
         ("state",),
         "writes an amount with a decimal comma; a text re-parse drops the decimal",
+        weight=2,
     ),
     FaultKind(
         "dropped_field",
@@ -84,6 +89,7 @@ _KINDS = [
         "FM-2.4 Information withholding",
         ("verification",),
         "the passage that decides the case is missing from the top-k",
+        weight=2,
     ),
     FaultKind(
         "schema_drift",
@@ -98,6 +104,7 @@ _KINDS = [
         "FM-1.1 Disobey task specification",
         ("verification",),
         "chooses an action the policies do not support",
+        weight=2,
     ),
     FaultKind(
         "wrong_amount",
@@ -105,6 +112,7 @@ _KINDS = [
         "FM-1.1 Disobey task specification",
         ("verification",),
         "refunds the wrong amount",
+        weight=2,
     ),
     FaultKind(
         "format_drift",
@@ -112,6 +120,7 @@ _KINDS = [
         "FM-2.5 Ignored other agent's input",
         ("state",),
         "writes the refund amount with a decimal comma; a text re-parse drops the decimal",
+        weight=2,
     ),
     FaultKind(
         "injection_followed",
@@ -119,6 +128,7 @@ _KINDS = [
         "FM-1.2 Disobey role specification",
         ("verification",),
         "obeys instructions injected in the customer's email",
+        weight=12,
     ),
     FaultKind(
         "hallucinated_claim",
@@ -126,6 +136,7 @@ _KINDS = [
         "FM-2.6 Reasoning-action mismatch",
         ("verification",),
         "promises something no policy or record supports",
+        weight=3,
     ),
     FaultKind(
         "amount_mismatch",
@@ -140,6 +151,7 @@ _KINDS = [
         "FM-3.3 Incorrect verification",
         (),
         "the critic approves a reply that is wrong",
+        weight=4,
     ),
     FaultKind(
         "critic_false_alarm",
@@ -147,6 +159,7 @@ _KINDS = [
         "FM-3.3 Incorrect verification",
         (),
         "the critic rejects a reply that is right",
+        weight=4,
     ),
     FaultKind(
         "timeout_before_effect",
@@ -165,28 +178,16 @@ _KINDS = [
         transient=True,
     ),
 ]
-for _step in ("intake", "lookup", "decide", "compose", "verify"):
-    _KINDS.append(
-        FaultKind(
-            "timeout",
-            _step,
-            "FM-3.1 Premature termination",
-            ("recovery",),
-            "the call times out",
-            transient=True,
-        )
-    )
-for _step in ("intake", "decide", "compose", "verify"):
-    _KINDS.append(
-        FaultKind(
-            "rate_limit",
-            _step,
-            "FM-3.1 Premature termination",
-            ("recovery",),
-            "the provider answers 429",
-            transient=True,
-        )
-    )
+_TRANSIENT = (  # (name, its steps, what happens); a critic is not rate-limited by default
+    ("timeout", ("intake", "lookup", "decide", "compose", "verify"), "the call times out"),
+    ("rate_limit", ("intake", "decide", "compose", "verify"), "the provider answers 429"),
+)
+for _name, _steps, _what in _TRANSIENT:
+    _KINDS += [
+        FaultKind(_name, s, "FM-3.1 Premature termination", ("recovery",), _what, transient=True)
+        for s in _steps
+    ]
+_KINDS[-1] = replace(_KINDS[-1], weight=0.0)  # verify's rate_limit: only when targeted
 
 FAULT_KINDS: dict[tuple[str, str], FaultKind] = {(k.step, k.name): k for k in _KINDS}
 """Every fault kind, by ``(step, name)``."""
@@ -199,6 +200,25 @@ OUTAGE = FaultKind(
     "the primary model is unavailable (fallback model needed)",
     transient=True,
 )
+
+
+def faults_caught_by(layer: str) -> list[tuple[str, str]]:
+    """``(step, name)`` of every fault kind that ``layer`` is listed as catching.
+
+    Example:
+        >>> faults_caught_by("protocol")
+        [('intake', 'wrong_order_id'), ('lookup', 'schema_drift')]
+    """
+    return [(k.step, k.name) for k in _KINDS if layer in k.caught_by]
+
+
+def default_mix() -> dict[str, dict[str, float]]:
+    """Each step's fault kinds and their weights, from the kinds' ``weight`` (0 left out)."""
+    mix: dict[str, dict[str, float]] = {}
+    for kind in _KINDS:
+        if kind.weight > 0:
+            mix.setdefault(kind.step, {})[kind.name] = kind.weight
+    return mix
 
 
 def fault_kind(step: str, name: str) -> FaultKind:

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import time
 
+from coordlab.domain.wire import HEADER_RE
 from coordlab.errors import EndpointError
 from coordlab.llm.base import Completion, Message
 from coordlab.llm.endpoint import Endpoint, ModelConfig
 from coordlab.llm.http_errors import endpoint_error, openai_error, translated
-from coordlab.llm.reading import HEADER_RE
 
 TEMPERATURE = 0.0
 PREFLIGHT_TIMEOUT_S = 5.0

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from coordlab.domain.steps import TABLE
+
 
 @dataclass(frozen=True)
 class ModelTier:
@@ -45,8 +47,8 @@ TIERS: dict[str, ModelTier] = {
 runs use ``primary``; :func:`coordlab.reprice` with ``primary="frontier"`` prices a run as if
 the frontier model had answered the same prompts."""
 
-TOOL_LATENCY_S = {"retrieve": 0.03, "lookup": 0.05, "deliver": 0.12}
-"""Virtual seconds of the non-LLM steps."""
+TOOL_LATENCY_S = {s.name: s.latency_s for s in TABLE if s.latency_s}
+"""Virtual seconds of the steps no model answers (from the step table)."""
 
 TIMEOUT_S = 30.0
 """Virtual seconds a timed-out call costs before it fails."""

@@ -19,32 +19,14 @@ from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel, Field
 
+from coordlab.domain.steps import WORK_STEPS
 from coordlab.errors import ConfigError
+from coordlab.llm.faults import default_mix
 
-DEFAULT_MIX: dict[str, dict[str, float]] = {
-    "intake": {
-        "wrong_intent": 3,
-        "wrong_order_id": 2,
-        "format_drift": 2,
-        "dropped_field": 1,
-        "timeout": 1,
-        "rate_limit": 1,
-    },
-    "retrieve": {"empty_retrieval": 1, "low_recall": 2},
-    "lookup": {"timeout": 1, "schema_drift": 1},
-    "decide": {
-        "wrong_action": 2,
-        "wrong_amount": 2,
-        "format_drift": 2,
-        "injection_followed": 12,
-        "timeout": 1,
-        "rate_limit": 1,
-    },
-    "compose": {"hallucinated_claim": 3, "amount_mismatch": 1, "timeout": 1, "rate_limit": 1},
-    "verify": {"critic_false_pass": 4, "critic_false_alarm": 4, "timeout": 1},
-    "deliver": {"timeout_before_effect": 1, "timeout_after_effect": 1},
-}
-"""Relative weights of the fault kinds of each step (renormalised over the applicable ones)."""
+DEFAULT_MIX: dict[str, dict[str, float]] = default_mix()
+"""Relative weights of the fault kinds of each step (renormalised over the applicable ones).
+
+Derived from each :class:`~coordlab.llm.faults.FaultKind`'s ``weight``."""
 
 
 class FaultProfile(BaseModel):
@@ -71,8 +53,7 @@ class FaultProfile(BaseModel):
 
 
 def _rel(values: Sequence[float], verify: float = 0.97) -> dict[str, float]:
-    steps = ("intake", "retrieve", "lookup", "decide", "compose", "deliver")
-    return dict(zip(steps, values, strict=True)) | {"verify": verify}
+    return dict(zip(WORK_STEPS, values, strict=True)) | {"verify": verify}
 
 
 SEED_002 = (0.98, 0.95, 0.97, 0.96, 0.97, 0.98)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 
+from coordlab.domain import policy
+from coordlab.domain.reply import HALLUCINATION, compose_reply
 from coordlab.llm.faults import keyed_uniform
 from coordlab.llm.reading import PromptView
-from coordlab.pipeline import policy
-from coordlab.pipeline.reply import HALLUCINATION, compose_reply
 from coordlab.types import Decision, Intake
 
 LEGAL = ("lawyer", "legal action", "chargeback")
@@ -91,7 +91,7 @@ def answer(view: PromptView) -> dict:
         return read_intake(view.email()).model_dump()
     if view.step == "decide":
         return policy.decide(
-            intake_from(view), view.order(), view.rulebook(), view.received()
+            intake_from(view), view.order(), view.rulebook(), view.received_on()
         ).model_dump()
     if view.step == "compose":
         return {"text": _reply(view, decision_from(view))}

@@ -117,8 +117,7 @@ class SimServer:
     def sim(self, seed: int) -> SimLLM:
         """The simulator for ``seed`` (one per seed, keyed like an in-process run)."""
         if seed not in self._sims:
-            from coordlab.datasets import load_tickets
-            from coordlab.experiment.runner import hard_share
+            from coordlab.datasets import hard_share, load_tickets
 
             tickets = load_tickets()
             hard = [t.id for t in tickets if "hard" in t.tags]
@@ -185,8 +184,8 @@ class SimServer:
             done = self.sim(seed).complete(messages, tier)
         except TransientError as err:
             return await self._fault(request, err)
-        except ValueError:  # the simulator answers coordlab's prompts only
-            return _error(400, "invalid_request_error", "not a coordlab prompt (no header)")
+        except ValueError as err:  # the simulator answers coordlab's prompts only
+            return _error(400, "invalid_request_error", str(err))
         answer = _completion(done, seed, messages)
         if body.get("stream"):
             return _streamed(answer, body.get("stream_options") or {})

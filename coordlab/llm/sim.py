@@ -3,13 +3,15 @@ r"""The simulated LLM: a calibrated stand-in for a model, not an oracle.
 It answers only from the prompt text it receives (deterministic rules over coordlab's templates,
 see :mod:`coordlab.llm.responders`), and with each step's fault probability makes one of that
 step's realistic mistakes instead. Draws are keyed by ``(seed, ticket, step, attempt)``, read
-from the prompt's request header, so any framework sending the same prompts sees the same faults.
+from the prompt's request header, so any framework sending the same prompts sees the same faults;
+the header's flags also say the answer's format (``format=text|json``) and, at verify, how
+strict the critic is asked to be (``critic=strict|vague``).
 Tokens are counted on the text actually received; latency advances a virtual clock.
 
 Example:
     >>> from coordlab.llm.base import Message
     >>> sim = SimLLM("perfect", seed=0)
-    >>> user = ("[coordlab] step=intake ticket=T0001 attempt=1\n### Email\n"
+    >>> user = ("[coordlab] step=intake ticket=T0001 attempt=1 format=text\n### Email\n"
     ...         "Date: 2026-05-01\n\nWhere is order ORD-10001?")
     >>> print(sim.complete([Message("system", "Answer."), Message("user", user)]).text)
     Intent: status
@@ -21,9 +23,9 @@ Example:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
+from coordlab.domain import wire
 from coordlab.errors import ConfigError, TransientError
 from coordlab.llm import responders
 from coordlab.llm.base import Completion, Message, count_tokens
@@ -31,17 +33,6 @@ from coordlab.llm.faults import FaultInjector
 from coordlab.llm.pricing import RATE_LIMIT_S, TIERS, TIMEOUT_S
 from coordlab.llm.profiles import FaultProfile, get_profile
 from coordlab.llm.reading import PromptView, read_messages
-
-_TEXT_KEYS = {
-    "intake": [
-        ("Intent", "intent"),
-        ("Order", "order_id"),
-        ("Amount", "requested_amount"),
-        ("Reason", "reason"),
-    ],
-    "decide": [("Action", "action"), ("Amount", "amount"), ("Policies", "policy_ids")],
-    "verify": [("Verdict", "passed"), ("Blame", "blame"), ("Reason", "reason")],
-}
 
 
 class SimLLM:
@@ -93,25 +84,5 @@ class SimLLM:
 
 
 def render(view: PromptView, ans: dict) -> str:
-    """Write an answer as JSON (state layer on) or as ``Key: value`` text."""
-    if view.typed:
-        return json.dumps(ans)
-    if view.step == "compose":
-        return ans["text"]
-    lines = []
-    for label, key in _TEXT_KEYS[view.step]:
-        if key in ans:
-            lines.append(f"{label}: {_text_value(key, ans[key])}")
-    return "\n".join(lines)
-
-
-def _text_value(key: str, value) -> str:
-    if value is None:
-        return "none"
-    if key == "passed":
-        return "pass" if value else "fail"
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    if isinstance(value, list):
-        return ", ".join(value)
-    return str(value)
+    """Write an answer in the format the header asks for (see :mod:`coordlab.domain.wire`)."""
+    return wire.render_answer(view.step, ans, view.typed)

@@ -17,21 +17,18 @@ Example:
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from coordlab.pipeline.handoff import order_from_payload, parse_answer, text_fields
-from coordlab.pipeline.policy import Passage
+from coordlab.domain import wire
+from coordlab.domain.handoff import order_from_payload, parse_answer
+from coordlab.domain.policy import Passage
 from coordlab.pipeline.prompts import render_model, render_passages
 from coordlab.types import OrderView, PolicyHit
 
 ANSWERS = {"intake": "intake", "decision": "decide", "verdict": "verify"}
 """Hand-off key -> the LLM step whose answer it is (re-parsed with that step's format)."""
-
-_PASSAGE_RE = re.compile(r"^\[(POL-\d+)\] (.+)$", re.M)
 
 
 @dataclass(frozen=True)
@@ -78,35 +75,16 @@ class Codec:
         if carried is None or self.typed or key == "reply":
             return carried
         if key == "order":
-            return _order(carried)
+            return wire.read_order(carried)
         return parse_answer(ANSWERS[key], carried, typed=False)
 
 
 def _passages(carried) -> list[Passage]:
     if carried is None:
         return []
-    if not isinstance(carried, str):
-        return [Passage(h.id, h.title, h.text) for h in carried]
-    heads = list(_PASSAGE_RE.finditer(carried))
-    ends = [h.start() for h in heads[1:]] + [len(carried)] * bool(heads)
-    return [
-        Passage(h.group(1), h.group(2), carried[h.end() : end].strip("\n"))
-        for h, end in zip(heads, ends, strict=True)
-    ]
-
-
-def _order(text: str) -> OrderView:
-    f = text_fields(text)
-    none = lambda v: None if v in (None, "none") else v  # noqa: E731
-    date = none(f.get("order_date"))
-    return OrderView.model_construct(
-        order_id=f.get("order_id", ""),
-        total=float(f.get("total") or 0),
-        order_date=dt.date.fromisoformat(date) if date else None,
-        region=f.get("region", ""),
-        status=f.get("status", ""),
-        category=f.get("category", ""),
-    )
+    if isinstance(carried, str):
+        return list(wire.read_passages(carried))
+    return [Passage(h.id, h.title, h.text) for h in carried]
 
 
 TEXT = Codec(typed=False)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from functools import cache
 
 from coordlab.datasets import load_policies
-from coordlab.pipeline.policy import Passage, Rulebook
-from coordlab.pipeline.reply import compose_reply
+from coordlab.domain.policy import Passage, Rulebook
+from coordlab.domain.reply import compose_reply
 from coordlab.types import Decision, OrderView, Ticket
 
 

@@ -1,90 +1,56 @@
 """Prompt templates for the LLM steps, written once and shared by every backend.
 
-A prompt is a system message (the instructions and the answer format) and a user message that
-starts with a request header ``[coordlab] step=... ticket=... attempt=...`` followed by
-``### Section`` blocks. With the state layer on, earlier results appear as JSON and the answer is
-asked for as JSON matching a schema; with it off, as ``Key: value`` text.
+A prompt is a system message (the step's instructions and the answer format) and a user message
+that starts with the request header ``[coordlab] step=... ticket=... attempt=... format=...``
+(plus ``critic=...`` at verify) followed by ``### Section`` blocks. With the state layer on,
+earlier results appear as JSON and the answer is asked for as JSON matching a schema; with it
+off, as ``Key: value`` text. The words come from the step table (:mod:`coordlab.domain.steps`),
+the format from the wire module (:mod:`coordlab.domain.wire`).
+
+Example:
+    >>> system, user = build("intake", "T0001", 1, {"Email": "Where is ORD-10001?"}, typed=False)
+    >>> print(user.content)
+    [coordlab] step=intake ticket=T0001 attempt=1 format=text
+    ### Email
+    Where is ORD-10001?
+
 """
 
 from __future__ import annotations
 
-import json
-from functools import cache
-
 from pydantic import BaseModel
 
+from coordlab.domain import steps, wire
+from coordlab.domain.wire import render_model, render_passages
 from coordlab.llm.base import Message
-from coordlab.pipeline.policy import Passage
-from coordlab.types import Decision, Intake, OrderView, Verdict
+from coordlab.types import OrderView, ReplyText
 
-HEADER = "[coordlab] step={step} ticket={ticket} attempt={attempt}"
+__all__ = [
+    "HEADER",
+    "INSTRUCTIONS",
+    "OUTPUT_MODELS",
+    "TEXT_FORMATS",
+    "ReplyText",
+    "build",
+    "order_section",
+    "render_model",
+    "render_passages",
+]
 
+HEADER = "[coordlab] step={step} ticket={ticket} attempt={attempt} format={format}"
+"""The request header's required part (see :func:`coordlab.domain.wire.header`)."""
 
-class ReplyText(BaseModel):
-    """The compose step's typed output."""
-
-    text: str
-
-
-OUTPUT_MODELS: dict[str, type[BaseModel]] = {
-    "intake": Intake,
-    "decide": Decision,
-    "compose": ReplyText,
-    "verify": Verdict,
+_ASKED = [s for s in steps.TABLE if s.asks_model]
+OUTPUT_MODELS: dict[str, type[BaseModel]] = {s.name: s.output for s in _ASKED}
+"""Each LLM step's output model (from the step table)."""
+TEXT_FORMATS: dict[str, str] = {s.name: s.text_format for s in _ASKED}
+"""Each LLM step's text answer format (from the step table)."""
+INSTRUCTIONS: dict[str, str] = {
+    name: text
+    for s in _ASKED
+    for name, text in ({s.name: s.instructions} if s.instructions else s.modes).items()
 }
-
-TEXT_FORMATS = {
-    "intake": (
-        "Intent: <refund|status|complaint|other>\nOrder: <ORD-nnnnn or none>\n"
-        "Amount: <requested amount or none>\nReason: <damaged|defective|not_received|"
-        "changed_mind|legal|general|address|invoice|loyalty|none>"
-    ),
-    "decide": "Action: <refund|reply|escalate|decline>\nAmount: <amount>\nPolicies: <ids>",
-    "compose": "<the reply text only>",
-    "verify": "Verdict: <pass|fail>\nBlame: <step or none>\nReason: <one line>",
-}
-
-INSTRUCTIONS = {
-    "intake": "You read customer emails for a support desk. Extract the customer's intent, the "
-    "order number, the refund amount they ask for and the reason.",
-    "decide": "You decide support tickets. Apply only the policies given. Choose the action, "
-    "the refund amount (0 unless refunding) and the ids of the policies that justify "
-    "it. Refunds above the approval threshold must be escalated.",
-    "compose": "You write the reply to the customer. State the order record, the decision and "
-    "the policy it follows. Do not promise anything the context does not support.",
-    "critic-strict": "You are a strict reviewer. Check that every claim in the intake, the "
-    "decision and the reply traces to a line of the email, the policies or the "
-    "order record. If anything does not, fail it and blame the first step "
-    "(intake, retrieve, lookup, decide, compose) that went wrong.",
-    "critic-vague": "You review support replies. Is this reply correct?",
-}
-
-
-@cache
-def _format_instructions(step: str, typed: bool) -> str:
-    if typed:
-        schema = json.dumps(OUTPUT_MODELS[step].model_json_schema(), sort_keys=True)
-        return f"Answer with one JSON object matching this JSON schema: {schema}"
-    return f"Answer in exactly this format:\n{TEXT_FORMATS[step]}"
-
-
-def render_model(model: BaseModel, typed: bool) -> str:
-    """Render a step result for the next prompt: JSON when typed, ``Key: value`` lines if not."""
-    if typed:
-        return model.model_dump_json()
-    lines = []
-    for key, value in model.model_dump(mode="json").items():
-        if isinstance(value, float):
-            value = f"{value:.2f}"
-        elif isinstance(value, list):
-            value = ", ".join(map(str, value))
-        lines.append(f"{key}: {'none' if value is None else value}")
-    return "\n".join(lines)
-
-
-def render_passages(passages: list[Passage]) -> str:
-    """Render retrieved policy passages as ``[id] title`` blocks."""
-    return "\n".join(f"[{p.id}] {p.title}\n{p.text}" for p in passages) or "(no passages)"
+"""Instructions by step, or by critic mode for verify (from the step table)."""
 
 
 def build(
@@ -102,14 +68,13 @@ def build(
         ticket_id: the ticket (keys the simulator's fault draws).
         attempt: the step's execution number within the trial.
         sections: ``### name`` blocks for the user message, in order.
-        typed: whether the state layer is on (JSON in and out).
-        mode: for ``verify``, ``critic-strict`` or ``critic-vague``.
+        typed: whether the state layer is on (JSON in and out); written as ``format=``.
+        mode: for ``verify``, ``critic-strict`` or ``critic-vague``; written as ``critic=``.
 
     """
-    instructions = INSTRUCTIONS[mode or step]
-    system = f"{instructions}\n{_format_instructions(step, typed)}"
-    body = [HEADER.format(step=step, ticket=ticket_id, attempt=attempt)]
-    body += [f"### {name}\n{text}" for name, text in sections.items()]
+    system = f"{steps.instructions(step, mode)}\n{wire.answer_format(step, typed)}"
+    body = [wire.header(step, ticket_id, attempt, typed, mode)]
+    body += [wire.section(name, text) for name, text in sections.items()]
     return [Message("system", system), Message("user", "\n".join(body))]
 
 

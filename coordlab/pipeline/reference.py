@@ -6,11 +6,11 @@ per-step accuracy, and the product of accuracies, can be held against end-to-end
 
 from __future__ import annotations
 
-from coordlab.pipeline import policy
+from coordlab.domain import policy
+from coordlab.domain.policy import Rulebook
+from coordlab.domain.reply import compose_reply
 from coordlab.pipeline.context import Desk, Trial
 from coordlab.pipeline.grading import expected_delivery
-from coordlab.pipeline.policy import Rulebook
-from coordlab.pipeline.reply import compose_reply
 from coordlab.types import Decision, Intake, OrderView
 
 

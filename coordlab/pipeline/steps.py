@@ -16,39 +16,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from coordlab.domain.reply import ESCALATION_SENTENCE
+from coordlab.domain.steps import TABLE
 from coordlab.errors import Rejected, TransientError
 from coordlab.pipeline import prompts, reference
 from coordlab.pipeline.context import Desk, Trial
 from coordlab.pipeline.prompts import order_section, render_passages
-from coordlab.pipeline.reply import ESCALATION_SENTENCE
+from coordlab.pipeline.support_desk import ESCALATE
 from coordlab.retrieval.index import query_for
 from coordlab.tracing import call as traced_call
 
-INPUTS: dict[str, tuple[str, ...]] = {
-    "intake": ("email",),
-    "retrieve": ("email", "intake"),
-    "lookup": ("intake",),
-    "decide": ("email", "intake", "passages", "order"),
-    "compose": ("email", "intake", "passages", "order", "decision"),
-    "verify": ("email", "intake", "passages", "order", "decision", "reply"),
-    "deliver": ("intake", "decision", "reply"),
-    "escalate": ("intake",),
-}
-"""Step -> the hand-offs it reads."""
+INPUTS: dict[str, tuple[str, ...]] = {s.name: s.inputs for s in TABLE} | {ESCALATE: ("intake",)}
+"""Step (or ``escalate``) -> the hand-offs it reads (from the step table)."""
 
-OUTPUT: dict[str, str | None] = {
-    "intake": "intake",
-    "retrieve": "passages",
-    "lookup": "order",
-    "decide": "decision",
-    "compose": "reply",
-    "verify": "verdict",
-    "deliver": None,
-    "escalate": None,
-}
+OUTPUT: dict[str, str | None] = {s.name: s.result for s in TABLE} | {ESCALATE: None}
 """Step -> the hand-off it produces (``None``: a side effect only)."""
 
-HANDOFFS = ("email", "intake", "passages", "order", "decision", "reply", "verdict")
+HANDOFFS = ("email", *(s.result for s in TABLE if s.result))
 """Every hand-off key, in the order the steps produce them."""
 
 
@@ -257,12 +241,5 @@ def _side_effect(desk, trial, order_id, kind: str, amount: float, text: str) -> 
     trial.record("deliver", True, produced=kind, **details)
 
 
-STEP_FUNCTIONS = {
-    "intake": intake,
-    "retrieve": retrieve,
-    "lookup": lookup,
-    "decide": decide,
-    "compose": compose,
-    "verify": verify,
-    "deliver": deliver,
-}
+STEP_FUNCTIONS = {s.name: globals()[s.name] for s in TABLE}
+"""Step name -> the function above that runs it (each is named after its step)."""

@@ -33,8 +33,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from coordlab.domain.steps import WORK_STEPS
 from coordlab.pipeline.codec import TEXT, Codec
-from coordlab.types import WORK_STEPS
 
 if TYPE_CHECKING:
     from coordlab.errors import Rejected, TransientError

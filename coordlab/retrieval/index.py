@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import chromadb
 from chromadb.config import Settings
 
-from coordlab.pipeline.policy import Passage
+from coordlab.domain.policy import Passage
 from coordlab.retrieval.embedding import HashingEmbedding
 from coordlab.types import Intake, Policy
 

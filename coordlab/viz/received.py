@@ -15,7 +15,7 @@ the same (ticket, step, attempt):
 Example:
     >>> record = record_calls(["plain"], ["none"], load_tickets(limit=2), "perfect")
     >>> record.sources().frame[["backend", "prompt", "persona", "extra"]].to_dict("records")
-    [{'backend': 'plain', 'prompt': 991.5, 'persona': 0.0, 'extra': 0.0}]
+    [{'backend': 'plain', 'prompt': 1000.5, 'persona': 0.0, 'extra': 0.0}]
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ import pandas as pd
 
 from coordlab.config import Layers
 from coordlab.datasets import load_tickets
+from coordlab.domain.wire import HEADER_RE
 from coordlab.experiment.runner import run_trials
 from coordlab.llm.base import Completion, Message, count_tokens
-from coordlab.llm.reading import HEADER_RE, read_messages
+from coordlab.llm.reading import read_messages
 from coordlab.llm.sim import SimLLM
 from coordlab.types import Ticket
 from coordlab.viz.figures import new_axes

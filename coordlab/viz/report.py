@@ -139,7 +139,7 @@ def write_report(results: str | Path, out: str | Path) -> Path:
 def _page(frame, command, report_call, images) -> str:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     sweep_call, source = command
-    from coordlab import __version__
+    from coordlab._version import __version__
 
     body = [
         "<h1>coordlab report</h1>",

@@ -21,8 +21,8 @@ Example:
 
 from __future__ import annotations
 
+from coordlab.domain.steps import STEPS
 from coordlab.pipeline.context import Trial
-from coordlab.types import STEPS
 from coordlab.viz.figures import new_axes
 
 TIERS = {"primary": "#264653", "fallback": "#f4a261"}

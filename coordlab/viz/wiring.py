@@ -12,7 +12,7 @@ Example:
     >>> [name for name, _ in wiring("plain")]
     ['PlainBackend._run']
     >>> print(wiring("plain")[0][1].splitlines()[0])
-    def _run(self, trial: Trial) -> None:
+    def _run(self, trial: Trial, work: dict) -> None:
     >>> wiring_symbols("crewai", "verify")[0]
     'DeskFlow.run_verify'
 """
@@ -52,7 +52,9 @@ WIRING: dict[str, tuple[str, str, tuple[str, ...], str]] = {
 """Backend -> (module, its orchestration in a few words, the wiring functions by name, a regex
 of the framework constructs in them)."""
 
-SHARED = re.compile(r"control\.(run_step|attempt|on_transient|on_rejected|on_success|next_step)\b")
+SHARED = re.compile(
+    r"control\.(run_step|attempt|execute|on_transient|on_rejected|on_success|next_step)\b"
+)
 """A call to one of the shared decisions (:mod:`coordlab.pipeline.control`)."""
 
 

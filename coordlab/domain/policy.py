@@ -4,7 +4,8 @@
 passages it was given (a :class:`Rulebook`). When a passage the rules need is missing, it does
 what an LLM does without grounds: it invents a goodwill policy (``POL-90``/``POL-99``), which the
 verification layer can catch. The simulated LLM, the verification gate and the per-step
-reference all call this one function.
+reference all call this one function; it lives in :mod:`coordlab.domain`, below both the
+simulator (``llm/``) and the desk (``pipeline/``), so neither imports the other for it.
 """
 
 from __future__ import annotations
@@ -72,12 +73,14 @@ class Rulebook:
         return float(match.group(1).replace(",", "")) if match else 0.0
 
 
-def age_days(order: OrderView, received: dt.date) -> int:
+def age_days(order: OrderView, received_on: dt.date) -> int:
     """Days from the order date to the ticket (0 if the date is unknown)."""
-    return (received - order.order_date).days if order.order_date else 0
+    return (received_on - order.order_date).days if order.order_date else 0
 
 
-def decide(intake: Intake, order: OrderView | None, book: Rulebook, received: dt.date) -> Decision:
+def decide(
+    intake: Intake, order: OrderView | None, book: Rulebook, received_on: dt.date
+) -> Decision:
     """Apply the policies in ``book`` to one ticket.
 
     Example:
@@ -89,7 +92,7 @@ def decide(intake: Intake, order: OrderView | None, book: Rulebook, received: dt
 
     """
     if intake.intent == "refund":
-        return _refund(intake, order, book, received)
+        return _refund(intake, order, book, received_on)
     if intake.order_id is None:
         return _cite(book, "no_order", "escalate")
     if intake.intent == "status":
@@ -108,13 +111,15 @@ def _cite(book: Rulebook, need: str, action: str, amount: float = 0.0) -> Decisi
     return Decision(action=action, amount=round(amount, 2), policy_ids=[passage.id])
 
 
-def _refund(intake: Intake, order: OrderView | None, book: Rulebook, received: dt.date) -> Decision:
+def _refund(
+    intake: Intake, order: OrderView | None, book: Rulebook, received_on: dt.date
+) -> Decision:
     if intake.order_id is None or order is None:
         return _cite(book, "no_order", "escalate")
     amount = intake.requested_amount if intake.requested_amount is not None else order.total
     if amount > order.total:
         return _grounded(book, "limit", "decline", amount)
-    age = age_days(order, received)
+    age = age_days(order, received_on)
     if order.category == "digital":
         need, eligible = "digital", intake.reason == "defective"
     elif intake.reason == "damaged":

@@ -6,7 +6,7 @@ The simulated LLM's compose step and the grader's reference reply both use
 
 from __future__ import annotations
 
-from coordlab.pipeline.policy import Passage
+from coordlab.domain.policy import Passage
 from coordlab.types import Decision, OrderView
 
 GOODWILL_SENTENCE = "Under our goodwill policy we have made an exception for you."
