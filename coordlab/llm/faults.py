@@ -202,14 +202,22 @@ OUTAGE = FaultKind(
 )
 
 
-def faults_caught_by(layer: str) -> list[tuple[str, str]]:
+def faults_caught_by(layer: str, alone: bool = False) -> list[tuple[str, str]]:
     """``(step, name)`` of every fault kind that ``layer`` is listed as catching.
+
+    A kind's first ``caught_by`` layer catches it on its own; the others catch some of it
+    (the protocol layer stops an invented order id, not a real order's id copied wrongly).
+    ``alone=True`` lists only the kinds ``layer`` is first for.
 
     Example:
         >>> faults_caught_by("protocol")
         [('intake', 'wrong_order_id'), ('lookup', 'schema_drift')]
+        >>> faults_caught_by("protocol", alone=True)
+        [('lookup', 'schema_drift')]
     """
-    return [(k.step, k.name) for k in _KINDS if layer in k.caught_by]
+    return [
+        (k.step, k.name) for k in _KINDS if layer in (k.caught_by[:1] if alone else k.caught_by)
+    ]
 
 
 def default_mix() -> dict[str, dict[str, float]]:

@@ -21,9 +21,10 @@ from __future__ import annotations
 import functools
 
 from coordlab.backends.base import Backend
-from coordlab.config import Layers
+from coordlab.config import LAYER_NAMES, Layers
 from coordlab.datasets import load_tickets
 from coordlab.experiment.runner import run_trials
+from coordlab.llm.faults import faults_caught_by
 from coordlab.llm.profiles import FaultProfile, get_profile, targeted_profile
 
 GRID = (
@@ -49,23 +50,10 @@ EVERY = 4
 SEED = 0
 """The grid's seed."""
 
-LAYER_FAULTS = {
-    "state": [("intake", "format_drift"), ("intake", "dropped_field"), ("decide", "format_drift")],
-    "protocol": [("lookup", "schema_drift")],
-    "verification": [
-        ("intake", "wrong_intent"),
-        ("decide", "wrong_action"),
-        ("decide", "wrong_amount"),
-        ("compose", "hallucinated_claim"),
-    ],
-    "recovery": [
-        ("intake", "timeout"),
-        ("lookup", "timeout"),
-        ("decide", "rate_limit"),
-        ("deliver", "timeout_after_effect"),
-    ],
-}
-"""Each layer's own faults: what it must catch (``check_layers_catch_their_faults``)."""
+LAYER_FAULTS = {layer: faults_caught_by(layer, alone=True) for layer in LAYER_NAMES}
+"""Each layer's own faults: what it must catch (``check_layers_catch_their_faults``), read from
+every fault kind's ``caught_by`` (the kinds the layer is listed first for: it catches them alone).
+"""
 
 TARGETED_EVERY = 2
 """Targeted profiles run on every ``TARGETED_EVERY``-th ticket."""
