@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from coordlab.config import LAYER_NAMES, MODES, Layers
+from coordlab.config import MODES, Layers
 from coordlab.experiment.stats import wilson
 
 LETTERS = {"state": "S", "protocol": "P", "verification": "V", "recovery": "R"}
@@ -36,20 +36,22 @@ LAYER_KEY = "S state · P protocol · V verification · R recovery · none = eve
 
 
 def short_label(label: str) -> str:
-    """The short form of a layer label (``state,recovery`` -> ``S+R``)."""
+    """The short form of a layer label (``state,recovery`` -> ``S+R``).
+
+    A registered layer keeps its name: ``all,anger`` -> ``S+P+V+R+anger``.
+    """
     layers = Layers.parse(label)
     parts = []
-    for name in LAYER_NAMES:
-        mode = getattr(layers, name)
+    for name, mode in layers.as_dict().items():
         if mode != "off":
-            parts.append(LETTERS[name] + ("" if mode == MODES[name][-1] else f":{mode}"))
+            letter = LETTERS.get(name, name)
+            parts.append(letter + ("" if mode == MODES[name][-1] else f":{mode}"))
     return "+".join(parts) or "none"
 
 
 def layers_on(label: str) -> int:
-    """How many layers a label turns on (``all`` -> 4)."""
-    layers = Layers.parse(label)
-    return sum(layers.on(name) for name in LAYER_NAMES)
+    """How many layers a label turns on (``all`` -> 4), registered ones included."""
+    return sum(mode != "off" for mode in Layers.parse(label).as_dict().values())
 
 
 def rate(value: float) -> str:
