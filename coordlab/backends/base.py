@@ -62,11 +62,18 @@ class Backend(ABC):
       per-ticket state: trials of the same seed share the instance.
     * ``run_trial(ticket, seed)`` runs the steps of :func:`coordlab.pipeline.steps.flow` on a
       fresh ``Trial(ticket=ticket, seed=seed)`` and returns it finished. The decisions (retry,
-      give up, revise, escalate) are :mod:`coordlab.pipeline.control`'s; the backend only wires
-      them. It never raises for a fault: a transient error recovery does not handle, a bad
-      tool payload or any other exception ends the trial through ``trial.crash(err)``. Every
-      side effect goes through ``desk.tools`` with the desk's request ids and idempotency key,
-      so a retried delivery is never recorded twice.
+      give up, revise, escalate) are the layer stack's, through
+      :mod:`coordlab.pipeline.control`; the backend only wires them. It never raises for a
+      fault: a transient error recovery does not handle, a bad tool payload or any other
+      exception ends the trial through ``trial.crash(err)``. Every side effect goes through
+      ``desk.tools`` with the desk's request ids and idempotency key, so a retried delivery
+      is never recorded twice.
+    * The steps' results travel as hand-offs through the framework's own state or messages:
+      a step takes ``steps.INPUTS[step]`` from there and its result (``control.run_step`` or
+      ``attempt`` return it) goes back there; the ``Trial`` only records.
+    * Optionally, resume: ``run_trial(ticket, seed, stop_after=step)`` stops after a step and
+      ``resume_trial(ticket, seed)`` continues from the framework's checkpoint in a new
+      instance, without re-running a finished step or repeating a side effect.
     * ``known_gaps`` maps a conformance check's name to the reason the backend fails it; the
       suite then runs that check as a strict xfail.
 
