@@ -129,24 +129,73 @@ def langgraph_floor(layers: Layers, tickets, repeat: int) -> float:
 
 
 def crewai_floor(layers: Layers, tickets, repeat: int) -> float:
+    """A flow of the backend's shape and state whose nodes only call the model and hand on.
+
+    Each node writes a canned hand-off (those of a plain run of the first ticket) and the
+    route into the same state as the backend's (``DeskState`` or a dict).
+    """
+    from crewai.flow.flow import Flow, listen, or_, router, start
+    from pydantic import PrivateAttr
+
     from coordlab.backends._crewai_env import crewai_home
     from coordlab.backends._crewai_model import CrewAgentLLM
-    from coordlab.backends.crewai import _floor_flow_class
+    from coordlab.backends.crewai import initial_state
+    from coordlab.pipeline import control, steps
+    from coordlab.pipeline.context import Trial
 
-    desk = floor_desk(layers, tickets)
+    session = Session(layers)
+    try:
+        desk = session.desk_for(get_profile("perfect"), 0, tickets)
+        work, step = {"email": tickets[0].email}, flow(desk)[0]
+        while step != control.DONE:
+            step, out = control.run_step(desk, Trial(ticket=tickets[0], seed=0), step, work)
+            work.update(out)
+    finally:
+        session.close()
     llm, messages = CrewAgentLLM(desk.llm), canned_messages()
     nodes = flow(desk)
-    floor_class = _floor_flow_class()
+
+    class FloorFlow(Flow):
+        _at: int = PrivateAttr(0)
+
+        def _node(self) -> None:
+            node = nodes[self._at]
+            if node in LLM_STEPS:
+                llm.complete(messages, "primary")
+            if key := steps.OUTPUT[node]:
+                _put(self.state, key, work[key])
+            self._at += 1
+            _put(self.state, "route", nodes[self._at] if self._at < len(nodes) else "done")
+
+        @start()
+        def first(self):
+            """Node 1."""
+            self._node()
+
+        @listen("again")
+        def step(self):
+            """Nodes 2..n."""
+            self._node()
+
+        @router(or_(first, step))
+        def next_node(self):
+            """Loop until the plan is done."""
+            return "again" if self._at < len(nodes) else "finished"
 
     def run_all():
         with crewai_home():
-            for _ticket in tickets:
-                floor = floor_class(suppress_flow_events=True)
-                floor._plan = [n in LLM_STEPS for n in nodes]
-                floor._call = lambda: llm.complete(messages, "primary")
-                floor.kickoff()
+            for ticket in tickets:
+                state = initial_state(desk, Trial(ticket=ticket, seed=0))
+                FloorFlow(suppress_flow_events=True, initial_state=state).kickoff()
 
     return best_ms_per_trial(repeat, len(tickets), run_all)
+
+
+def _put(state, key: str, value) -> None:
+    if isinstance(state, dict):
+        state[key] = value
+    else:
+        setattr(state, key, value)
 
 
 def autogen_floor(layers: Layers, tickets, repeat: int) -> float:
