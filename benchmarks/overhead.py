@@ -129,54 +129,146 @@ def langgraph_floor(layers: Layers, tickets, repeat: int) -> float:
 
 
 def crewai_floor(layers: Layers, tickets, repeat: int) -> float:
+    """A flow of the backend's shape and state whose nodes only call the model and hand on.
+
+    Each node writes a canned hand-off (those of a plain run of the first ticket) and the
+    route into the same state as the backend's (``DeskState`` or a dict).
+    """
+    from crewai.flow.flow import Flow, listen, or_, router, start
+    from pydantic import PrivateAttr
+
     from coordlab.backends._crewai_env import crewai_home
     from coordlab.backends._crewai_model import CrewAgentLLM
-    from coordlab.backends.crewai import _floor_flow_class
+    from coordlab.backends.crewai import initial_state
+    from coordlab.pipeline import control, steps
+    from coordlab.pipeline.context import Trial
 
-    desk = floor_desk(layers, tickets)
+    session = Session(layers)
+    try:
+        desk = session.desk_for(get_profile("perfect"), 0, tickets)
+        work, step = {"email": tickets[0].email}, flow(desk)[0]
+        while step != control.DONE:
+            step, out = control.run_step(desk, Trial(ticket=tickets[0], seed=0), step, work)
+            work.update(out)
+    finally:
+        session.close()
     llm, messages = CrewAgentLLM(desk.llm), canned_messages()
     nodes = flow(desk)
-    floor_class = _floor_flow_class()
+
+    class FloorFlow(Flow):
+        _at: int = PrivateAttr(0)
+
+        def _node(self) -> None:
+            node = nodes[self._at]
+            if node in LLM_STEPS:
+                llm.complete(messages, "primary")
+            if key := steps.OUTPUT[node]:
+                _put(self.state, key, work[key])
+            self._at += 1
+            _put(self.state, "route", nodes[self._at] if self._at < len(nodes) else "done")
+
+        @start()
+        def first(self):
+            """Node 1."""
+            self._node()
+
+        @listen("again")
+        def step(self):
+            """Nodes 2..n."""
+            self._node()
+
+        @router(or_(first, step))
+        def next_node(self):
+            """Loop until the plan is done."""
+            return "again" if self._at < len(nodes) else "finished"
 
     def run_all():
         with crewai_home():
-            for _ticket in tickets:
-                floor = floor_class(suppress_flow_events=True)
-                floor._plan = [n in LLM_STEPS for n in nodes]
-                floor._call = lambda: llm.complete(messages, "primary")
-                floor.kickoff()
+            for ticket in tickets:
+                state = initial_state(desk, Trial(ticket=ticket, seed=0))
+                FloorFlow(suppress_flow_events=True, initial_state=state).kickoff()
 
     return best_ms_per_trial(repeat, len(tickets), run_all)
 
 
+def _put(state, key: str, value) -> None:
+    if isinstance(state, dict):
+        state[key] = value
+    else:
+        setattr(state, key, value)
+
+
 def autogen_floor(layers: Layers, tickets, repeat: int) -> float:
+    """A ``GraphFlow`` of the backend's shape whose nodes only call the model and hand on.
+
+    The same nodes and route edges (:func:`coordlab.backends.autogen.build_team`); each node
+    walks to the next one in order and posts the hand-off its step posted in a real run of the
+    first ticket (the same message type and payload, typed or text); an LLM node first has its
+    assistant hear what the node heard, with a canned prompt.
+    """
+    from autogen_agentchat.agents import BaseChatAgent
+    from autogen_agentchat.base import Response
     from autogen_agentchat.messages import TextMessage
-    from autogen_core import CancellationToken
 
+    from coordlab.backends._autogen_loop import event_loop
     from coordlab.backends._autogen_model import AssistantLLM
-    from coordlab.backends.autogen import event_loop, floor_team
+    from coordlab.backends.autogen import (
+        CUSTOMER,
+        AutoGenBackend,
+        HandoffMessage,
+        build_team,
+        carried,
+        handoff_message,
+    )
 
+    session = Session(layers)
+    try:
+        backend = AutoGenBackend(session.desk_for(get_profile("perfect"), 0, tickets))
+        backend.run_trial(tickets[0], 0)
+        posted = {m.source: carried(m) for m in backend.transcript}
+    finally:
+        session.close()
     desk = floor_desk(layers, tickets)
-    models, loop = AssistantLLM(desk.llm), event_loop()
+    models, loop, typed = AssistantLLM(desk.llm), event_loop(), desk.pipeline.codec.typed
     prompt = TextMessage(content="\n\n".join(m.content for m in canned_messages()), source="desk")
     nodes = (*flow(desk), "escalate")
+    order = list(nodes[:-1])
 
-    def asker(step: str):
-        return lambda: models.assistants[step].on_messages([prompt], CancellationToken())
+    class FloorAgent(BaseChatAgent):
+        def __init__(self, name: str):
+            super().__init__(name, description="floor")
+            at = order.index(name) if name in order else len(order)
+            self.after = order[at + 1] if at + 1 < len(order) else "done"
+            self.out = dict([found]) if (found := posted.get(name)) else {}
+
+        @property
+        def produced_message_types(self):
+            return (HandoffMessage if typed else TextMessage,)
+
+        async def on_messages(self, messages, cancellation_token) -> Response:
+            if assistant := models.assistants.get(self.name):
+                await assistant.on_messages([*messages, prompt], cancellation_token)
+            return Response(chat_message=handoff_message(self.name, self.after, self.out, typed))
+
+        async def on_reset(self, cancellation_token) -> None:
+            pass
 
     async def build():
-        return floor_team(nodes, {n: asker(n) for n in nodes if n in LLM_STEPS})
+        return build_team(
+            nodes, FloorAgent, max_turns=4 * len(nodes), custom_message_types=[HandoffMessage]
+        )
 
     team = loop.run(build())
 
-    async def one_trial():
+    async def one_trial(ticket):
         await team.reset()
         await models.reset()
-        await team.run(task=TextMessage(content="Ticket", source="customer"))
+        task = TextMessage(content=f"Ticket {ticket.id}\n\n{ticket.email}", source=CUSTOMER)
+        await team.run(task=task)
 
     def run_all():
-        for _ticket in tickets:
-            loop.run(one_trial())
+        for ticket in tickets:
+            loop.run(one_trial(ticket))
 
     return best_ms_per_trial(repeat, len(tickets), run_all)
 

@@ -17,8 +17,11 @@ from coordlab.backends import autogen  # noqa: E402
 from coordlab.experiment.runner import Session  # noqa: E402
 from coordlab.llm.profiles import get_profile  # noqa: E402
 from coordlab.llm.sim import SimLLM  # noqa: E402
-from coordlab.types import Intake  # noqa: E402
+from coordlab.pipeline import steps  # noqa: E402
+from coordlab.pipeline.codec import TEXT  # noqa: E402
+from coordlab.types import Intake, PolicyHit  # noqa: E402
 
+OUTPUTS = ["intake", "passages", "order", "decision", "reply"]
 KEYS = ("ticket_id", "outcome", "action", "amount", "llm_calls", "tokens_out", "faults")
 
 
@@ -81,8 +84,8 @@ def test_an_assistant_hears_the_hand_offs_before_its_prompt():
     heard = "\n".join(m.content for m in decide[:-1])
     assert decide[0].role == "system" and "case officer" in decide[0].content
     assert "Ticket T0001" in heard  # the task
-    assert "intake: intent: refund" in heard and "Next: retrieve" in heard  # intake's hand-off
-    assert "retrieve: POL-" in heard and "lookup: order_id: ORD-10003" in heard
+    assert "intake:\nIntent: refund" in heard and "Next: retrieve" in heard  # intake's hand-off
+    assert "passages:\n[POL-" in heard and "order:\norder_id: ORD-10003" in heard
 
 
 def test_history_is_forgotten_between_trials():
@@ -109,6 +112,39 @@ def test_state_layer_chooses_structured_or_text_hand_offs(spec, kind):
     assert handoffs and all(isinstance(m, kind) for m in handoffs)
     if kind is StructuredMessage:
         assert isinstance(handoffs[0].content.intake, Intake)
+        assert all(isinstance(hit, PolicyHit) for hit in handoffs[1].content.passages)
+        assert [m.content.carries for m in handoffs] == [*OUTPUTS, None]
+
+
+def test_each_step_takes_its_inputs_from_the_messages_it_heard():
+    """No shared object: a step's inputs are what the hand-off messages carried."""
+    backend, session = _backend("none", "perfect")
+    try:
+        backend.run_trial(load_tickets(limit=1)[0], 0)
+        agents = {name: backend._loop.run(_agent_state(backend, name)) for name in backend.nodes}
+    finally:
+        session.close()
+    for step in ("intake", "retrieve", "lookup", "decide", "compose", "deliver"):
+        assert set(agents[step]["handoffs"]) >= set(steps.INPUTS[step]), step
+    decide = backend.transcript[4]
+    assert decide.source == "decide" and autogen.carried(decide)[0] == "decision"
+    # text hand-offs: the consumer re-parses what travelled (the codec's text)
+    assert TEXT.take("decision", autogen.carried(decide)[1]).action == "decline"
+
+
+async def _agent_state(backend, name):
+    state = await backend.team.save_state()
+    return state["agent_states"][name]["agent_state"]
+
+
+def test_a_tool_step_that_found_nothing_says_so():
+    """lookup without an order id hands on ``order: none`` (not a missing hand-off)."""
+    none = autogen.handoff_message("lookup", "decide", {"order": None}, typed=False)
+    failed = autogen.handoff_message("lookup", "intake", {}, typed=False)
+    assert autogen.carried(none) == ("order", None) and autogen.carried(failed) is None
+    assert autogen.route_of(none) == "decide" and autogen.route_of(failed) == "intake"
+    typed = autogen.handoff_message("lookup", "decide", {"order": None}, typed=True)
+    assert autogen.carried(typed) == ("order", None) and autogen.route_of(typed) == "decide"
 
 
 def test_retry_edge_and_revision_edges_are_taken():

@@ -258,8 +258,26 @@ class AssistantLLM:
         self.loop: asyncio.AbstractEventLoop | None = None
 
     def hear(self, step: str, messages: Sequence[BaseChatMessage]) -> None:
-        """Queue the group-chat messages ``step``'s agent received for its assistant."""
-        self.heard[step].extend(messages)
+        """Queue the group-chat messages ``step``'s agent received for its assistant (if any).
+
+        Called on the team's event loop, which :meth:`complete` hands its calls back to.
+        """
+        self.loop = asyncio.get_running_loop()
+        if step in self.heard:
+            self.heard[step].extend(messages)
+
+    async def save_state(self, step: str) -> Mapping | None:
+        """``step``'s assistant's memory and the messages it has yet to hear (``None``: no LLM)."""
+        if step not in self.assistants:
+            return None
+        memory = await self.assistants[step].save_state()
+        return {"memory": memory, "unheard": [m.dump() for m in self.heard[step]]}
+
+    async def load_state(self, step: str, state: Mapping | None, factory) -> None:
+        """Restore what :meth:`save_state` saved (``factory``: an AutoGen ``MessageFactory``)."""
+        if state is not None:
+            await self.assistants[step].load_state(state["memory"])
+            self.heard[step] = [factory.create(message) for message in state["unheard"]]
 
     async def reset(self) -> None:
         """Forget every assistant's conversation (a new trial)."""

@@ -1,160 +1,159 @@
-"""The support desk as AutoGen agentchat 0.7: a ``GraphFlow`` of desk agents.
+r"""The support desk as AutoGen agentchat 0.7: a ``GraphFlow`` of desk agents passing hand-offs.
 
-* orchestration: one agent per step (``verify`` only with the verification layer) plus
-  ``escalate``, wired with ``DiGraphBuilder``. Every edge is conditional on the route the step's
-  hand-off message names: the next step, the step itself (a **retry edge** after a transient
-  error), the step a rejection blames (verify → revise) or ``escalate``; a finished trial names
-  no edge and the graph completes (``escalate`` is the leaf GraphFlow requires: it retries in
-  place). GraphFlow has no loop counter of its own: the loop is bounded
-  by :mod:`coordlab.pipeline.control` (``max_attempts`` per step, ``max_revisions`` per trial),
-  and ``max_turns`` is set above that bound as a safety net (a trial that hits it crashes);
-* hand-offs: with the state layer on, each step posts a ``StructuredMessage[Handoff]`` (typed,
-  validated); with it off, a ``TextMessage`` with the result as text and a ``Next:`` line;
-* LLM steps: the step's desk agent hands its prompt, with the group-chat messages it received,
-  to its own ``AssistantAgent`` whose model client is the simulator, or, with a real endpoint
-  (``desk.endpoint``), autogen-ext's ``OpenAIChatCompletionClient`` for the call's tier
-  (retries off, ``temperature=0``, the trial's ``seed``; see
-  :mod:`coordlab.backends._autogen_model`); tokens come from the reply's ``RequestUsage``;
-* recovery and verification: the shared decisions of :func:`coordlab.pipeline.control.attempt`,
-  routed by the graph's edges.
-
-The team is built once per backend instance and ``reset()`` between trials. AutoGen is async: a
-backend runs its team on a private event loop in a background thread, so ``run_trial`` works the
-same from a script and from a notebook whose own loop is already running. The steps themselves
-are synchronous (shared with every backend) and run in a worker thread, so the loop stays free.
-
-AutoGen is in maintenance mode upstream; Microsoft Agent Framework is its successor, and a
-backend for it is one more file like this one plus the conformance suite.
+* orchestration: a :class:`DeskAgent` per step plus ``escalate`` (the leaf GraphFlow needs),
+  wired with ``DiGraphBuilder``; edges are conditional on the route a message names: the next
+  step, itself (a **retry edge**), a blamed step, ``escalate``. The layer stack bounds the
+  loops; ``max_turns`` above that bound is a safety net (a crash);
+* hand-offs travel in the messages: the task carries the email; each agent takes its inputs
+  (``steps.INPUTS``) from the latest hand-offs it heard and posts its own (``steps.OUTPUT``):
+  state on, a ``StructuredMessage[Handoff]`` of typed fields; off, a ``TextMessage``
+  ``"<key>:\n<text>\nNext: <route>"`` that each consumer re-parses. The recorder
+  (:class:`~coordlab.pipeline.context.Trial`) sits beside the team and carries no result;
+* LLM steps: an agent hands its prompt, with what it heard, to its ``AssistantAgent``
+  (:mod:`coordlab.backends._autogen_model`): that history is AutoGen's cost in tokens;
+* resume: with a ``checkpointer`` (a mutable mapping), ``run_trial(..., stop_after="decide")``
+  stops once that step has finished (a ``FunctionalTermination``) and stores under
+  ``seed/ticket`` the team's ``save_state()`` (chat, graph position, each agent's hand-offs and
+  assistant memory) and the recorder's counters, as JSON (``None`` if the trial ended first);
+  :meth:`AutoGenBackend.resume_trial` (any instance or process) loads it and the graph goes on
+  where it stopped: no step re-runs, no side effect repeats; the new recorder holds what ran
+  after the resume. The team is built once, reset between trials, on a private event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-import threading
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import replace
 
 from autogen_agentchat.agents import BaseChatAgent
 from autogen_agentchat.base import Response
-from autogen_agentchat.messages import BaseChatMessage, StructuredMessage, TextMessage
+from autogen_agentchat.conditions import FunctionalTermination
+from autogen_agentchat.messages import BaseChatMessage, MessageFactory, TextMessage
+from autogen_agentchat.messages import StructuredMessage as Structured
 from autogen_agentchat.teams import DiGraphBuilder, GraphFlow
 from autogen_core import CancellationToken
 from pydantic import BaseModel
 
+from coordlab.backends._autogen_loop import event_loop, requeueable
 from coordlab.backends._autogen_model import AssistantLLM
 from coordlab.backends.base import Backend
+from coordlab.errors import ConfigError
 from coordlab.pipeline import control, steps
 from coordlab.pipeline.context import Desk, Trial
-from coordlab.pipeline.prompts import render_model
-from coordlab.types import Decision, Intake, OrderView, Ticket
+from coordlab.types import Decision, Intake, OrderView, PolicyHit, Ticket, Verdict
 
-_NEXT_RE = re.compile(r"^Next: (\w+)$", re.M)
+CUSTOMER = "customer"  # the task's source; its body: "Ticket <id>", a blank line, the email
+_COUNTERS = ("attempts", "revisions", "model", "escalation_reason")  # the recorder's, resumed
+_TEXT_RE = re.compile(r"\A(?:(\w+):(?: (none)|\n(.*))\n)?Next: (\w+)\Z", re.S)
 
 
 class Handoff(BaseModel):
-    """What a step hands on with the state layer on: its result and where to go next."""
+    """A step's hand-off with the state layer on: its result (``carries`` names it) and route."""
 
-    step: str
     route: str
+    carries: str | None = None
     intake: Intake | None = None
+    passages: list[PolicyHit] | None = None
     order: OrderView | None = None
     decision: Decision | None = None
     reply: str | None = None
-    passages: list[str] | None = None
+    verdict: Verdict | None = None
 
 
-HandoffMessage = StructuredMessage[Handoff]
+HandoffMessage = Structured[Handoff]
+
+
+def handoff_message(step: str, route: str, out: Mapping, typed: bool) -> BaseChatMessage:
+    r"""The message ``step`` posts: its hand-off ``out`` (empty if it failed) and the route.
+
+    Example:
+        >>> handoff_message("lookup", "decide", {"order": None}, typed=False).content
+        'order: none\nNext: decide'
+    """
+    key = steps.OUTPUT[step] if out else None
+    if typed:
+        content = Handoff(route=route, carries=key, **out)
+        return HandoffMessage(content=content, source=step)
+    text = "" if key is None else f"{key}: none\n" if out[key] is None else f"{key}:\n{out[key]}\n"
+    return TextMessage(content=f"{text}Next: {route}", source=step)
+
+
+def carried(message: BaseChatMessage) -> tuple[str, object] | None:
+    """``(hand-off key, carried value)`` of a message, if it carries one (the task: the email)."""
+    if message.source == CUSTOMER:
+        return "email", message.to_text().partition("\n\n")[2]
+    if isinstance(message, Structured):
+        key = message.content.carries
+        return (key, getattr(message.content, key)) if key else None
+    found = _TEXT_RE.match(message.to_text())
+    return (found[1], None if found[2] else found[3]) if found and found[1] else None
 
 
 def route_of(message: BaseChatMessage) -> str:
     """The route a hand-off message names (``done`` if none)."""
-    if isinstance(message, StructuredMessage):
+    if isinstance(message, Structured):
         return message.content.route
-    names = _NEXT_RE.findall(message.to_model_text())
-    return names[-1] if names else control.DONE
+    return found[4] if (found := _TEXT_RE.match(message.to_text())) else control.DONE
 
 
 def routes_from(nodes: Sequence[str], node: str) -> list[str]:
-    """Where ``node`` may route: itself and earlier steps, the next step, ``escalate``.
-
-    ``escalate`` routes nowhere: GraphFlow needs a leaf, so it retries in place.
-    """
-    if node == control.ESCALATE:
-        return []
+    """Where ``node`` may route: itself and earlier steps, the next one, ``escalate`` (a leaf)."""
     at = nodes.index(node)
-    return [*nodes[: at + 2], control.ESCALATE]
-
-
-class EventLoopThread:
-    """An event loop in a daemon thread; :meth:`run` waits for a coroutine on it."""
-
-    def __init__(self):
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self.loop.run_forever, name="coordlab-autogen", daemon=True
-        )
-        self._thread.start()
-
-    def run(self, coro):
-        """Run ``coro`` on the loop and return its result (from any other thread)."""
-        if threading.current_thread() is self._thread:
-            raise RuntimeError("EventLoopThread.run called from its own loop")
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
-
-
-_LOOP: EventLoopThread | None = None
-
-
-def event_loop() -> EventLoopThread:
-    """The shared loop every AutoGen team of this process runs on."""
-    global _LOOP
-    if _LOOP is None:
-        _LOOP = EventLoopThread()
-    return _LOOP
+    return [] if node == control.ESCALATE else [*nodes[: at + 2], control.ESCALATE]
 
 
 class DeskAgent(BaseChatAgent):
-    """One step of the desk as an AutoGen chat agent.
-
-    Args:
-        step: the step it runs (its agent name).
-        backend: the backend whose desk, current trial and assistants it uses.
-    """
+    """The agent of one ``step``: it remembers the hand-offs it heard; ``backend`` has the rest."""
 
     def __init__(self, step: str, backend: AutoGenBackend):
         super().__init__(step, description=f"Runs the support desk's {step} step.")
-        self.step = step
-        self.backend = backend
+        self.step, self.backend, self.typed = step, backend, backend.desk.pipeline.codec.typed
+        self.handoffs: dict[str, BaseChatMessage] = {}  # key -> the latest message carrying it
 
     @property
     def produced_message_types(self) -> Sequence[type[BaseChatMessage]]:
         """Structured hand-offs with the state layer on, text with it off."""
-        return (HandoffMessage,) if self.backend.desk.pipeline.codec.typed else (TextMessage,)
+        return (HandoffMessage,) if self.typed else (TextMessage,)
+
+    def work(self) -> dict:
+        """The step's inputs (``steps.INPUTS``), from the latest messages that carried them."""
+        return {k: carried(m)[1] for k, m in self.handoffs.items() if k in steps.INPUTS[self.step]}
 
     async def on_messages(
         self, messages: Sequence[BaseChatMessage], cancellation_token: CancellationToken
     ) -> Response:
-        """Run one attempt of the step (in a worker thread) and post the hand-off."""
-        models = self.backend.models
-        models.loop = asyncio.get_running_loop()
-        if self.step in models.heard:
-            models.hear(self.step, messages)
-        route = await asyncio.to_thread(self._attempt)
-        self.backend.route = route
-        return Response(chat_message=self.backend.handoff(self.step, route))
+        """Take in the hand-offs, run one attempt of the step (in a thread), post its own."""
+        self.handoffs.update((found[0], m) for m in messages if (found := carried(m)))
+        self.backend.models.hear(self.step, messages)
+        route, out = await asyncio.to_thread(self._attempt, self.work())
+        return Response(chat_message=handoff_message(self.step, route, out, self.typed))
 
-    def _attempt(self) -> str:
+    def _attempt(self, work: dict) -> tuple[str, dict]:
         trial = self.backend.trial
         try:
             run = control.run_step if self.step == control.ESCALATE else control.attempt
-            return run(self.backend.desk, trial, self.step)
+            return run(self.backend.desk, trial, self.step, work)
         except Exception as err:  # noqa: BLE001 - an unhandled error crashes the trial
             trial.crash(err)
-            return control.DONE
+            return control.DONE, {}
 
     async def on_reset(self, cancellation_token: CancellationToken) -> None:
-        """Nothing to forget: the trial lives in the backend."""
+        """Forget the hand-offs (a new trial)."""
+        self.handoffs = {}
+
+    async def save_state(self) -> Mapping:
+        """The hand-offs heard and (an LLM step) its assistant's state."""
+        handoffs = {key: message.dump() for key, message in self.handoffs.items()}
+        return {"handoffs": handoffs, "assistant": await self.backend.models.save_state(self.step)}
+
+    async def load_state(self, state: Mapping) -> None:
+        """Restore what :meth:`save_state` saved."""
+        (factory := MessageFactory()).register(HandoffMessage)
+        self.handoffs = {key: factory.create(data) for key, data in state["handoffs"].items()}
+        await self.backend.models.load_state(self.step, state["assistant"], factory)
 
 
 def build_team(nodes: Sequence[str], agent: Callable[[str], BaseChatAgent], **kwargs) -> GraphFlow:
@@ -164,12 +163,8 @@ def build_team(nodes: Sequence[str], agent: Callable[[str], BaseChatAgent], **kw
         builder.add_node(agent(name))
     for name in nodes:
         for target in routes_from(nodes, name):
-            builder.add_edge(
-                name,
-                target,
-                condition=lambda message, target=target: route_of(message) == target,
-                activation_condition="any",
-            )
+            when = lambda message, target=target: route_of(message) == target  # noqa: E731
+            builder.add_edge(name, target, condition=when, activation_condition="any")
     builder.set_entry_point(nodes[0])
     return GraphFlow(builder.get_participants(), graph=builder.build(), **kwargs)
 
@@ -181,99 +176,73 @@ def turn_limit(desk: Desk) -> int:
 
 
 class AutoGenBackend(Backend):
-    """A ``GraphFlow`` team, built once and reset between trials."""
+    """A ``GraphFlow`` team, built once and reset between trials.
+
+    Args:
+        desk: the run's components; its LLM (or endpoint) answers through AssistantAgents.
+        checkpointer: a mutable mapping for team states (needed to stop and resume a trial).
+    """
 
     name = "autogen"
 
-    def __init__(self, desk: Desk):
+    def __init__(self, desk: Desk, checkpointer: MutableMapping | None = None):
         self.models = AssistantLLM(desk.llm, desk.endpoint, desk.seed)
         super().__init__(replace(desk, llm=self.models, tools=desk.tools))
-        self.trial: Trial | None = None
-        self.route = ""
+        self.checkpointer, self.trial, self.stop_after = checkpointer, None, None
         self.nodes = (*steps.flow(self.desk), control.ESCALATE)
-        self.transcript: list[BaseChatMessage] = []
-        """The last trial's group chat: the task, then every step's hand-off in order."""
+        self.transcript: list[BaseChatMessage] = []  # the last run's chat (task, hand-offs)
         self._loop = event_loop()
-        self.max_turns = turn_limit(self.desk)
         self.team = self._loop.run(self._build())
 
     async def _build(self) -> GraphFlow:
         return build_team(
             self.nodes,
             lambda step: DeskAgent(step, self),
-            max_turns=self.max_turns,
+            max_turns=turn_limit(self.desk),
+            termination_condition=FunctionalTermination(self._stops),
             custom_message_types=[HandoffMessage],
         )
 
-    def handoff(self, step: str, route: str) -> BaseChatMessage:
-        """The message ``step`` posts: its result (if it has one) and the route."""
-        result = self._result(step)
-        if self.desk.pipeline.codec.typed:
-            fields = dict([result]) if result else {}
-            return HandoffMessage(content=Handoff(step=step, route=route, **fields), source=step)
-        text = "done"
-        if result:
-            value = result[1]
-            if isinstance(value, list):
-                text = ", ".join(value)
-            else:
-                text = value if isinstance(value, str) else render_model(value, False)
-        return TextMessage(content=f"{step}: {text}\nNext: {route}", source=step)
+    def _stops(self, delta: Sequence) -> bool:  # stop_after has finished, and steps are left
+        ends = (self.stop_after, control.DONE)  # a retry in place, or a finished trial
+        return any(m.source == self.stop_after and route_of(m) not in ends for m in delta)
 
-    def _result(self, step: str) -> tuple[str, object] | None:
-        if step == "retrieve" and self.trial.hits:
-            return "passages", [p.id for p in self.trial.hits]
-        return self.trial.result_of(step)
+    def run_trial(self, ticket: Ticket, seed: int, stop_after: str | None = None) -> Trial:
+        """Run one ticket (``stop_after``: stop once that step has finished, and checkpoint)."""
+        if stop_after and self.checkpointer is None:
+            raise ConfigError("stopping a trial to resume it needs a checkpointer")
+        self.trial = Trial(ticket=ticket, seed=seed)
+        task = TextMessage(content=f"Ticket {ticket.id}\n\n{ticket.email}", source=CUSTOMER)
+        return self._loop.run(self._run(task, None, stop_after))
 
-    def run_trial(self, ticket: Ticket, seed: int) -> Trial:
-        """Run one ticket through the team."""
-        self.trial, self.route = Trial(ticket=ticket, seed=seed), ""
-        result = self._loop.run(self._kickoff(ticket))
+    def resume_trial(self, ticket: Ticket, seed: int) -> Trial:
+        """Continue a stopped trial from its checkpoint; the new recorder holds what ran now."""
+        self.trial = trial = Trial(ticket=ticket, seed=seed)
+        if trial.key not in (self.checkpointer or {}):
+            raise ConfigError(f"no checkpoint of trial {trial.key} to resume")
+        if not (saved := self.checkpointer[trial.key]):  # None: the trial had ended
+            return trial
+        for name, value in saved["recorder"].items():  # go on counting where it stopped
+            setattr(trial, name, Counter(value) if name == "attempts" else value)
+        return self._loop.run(self._run(None, saved["team"]))
+
+    async def _run(self, task, state: Mapping | None, stop_after: str | None = None) -> Trial:
+        self.stop_after = stop_after
+        await self.team.reset()
+        await self.models.reset()
+        if state is not None:
+            await self.team.load_state(state)
+        result = await self.team.run(task=task)
         self.transcript = [m for m in result.messages if isinstance(m, BaseChatMessage)]
-        if self.route != control.DONE:
+        last = [m for m in self.transcript if m.source in self.nodes][-1:]
+        stopped = self._stops(last)
+        if self.stop_after:  # the checkpoint if it stopped there; None if the trial ended first
+            self.checkpointer[self.trial.key] = await self._checkpoint() if stopped else None
+        if not stopped and [route_of(m) for m in last] != [control.DONE]:
             self.trial.crashed = f"GraphFlow stopped: {result.stop_reason}"
         return self.trial
 
-    async def _kickoff(self, ticket: Ticket):
-        await self.team.reset()
-        await self.models.reset()
-        task = TextMessage(content=f"Ticket {ticket.id}\n\n{ticket.email}", source="customer")
-        return await self.team.run(task=task)
-
-
-class _FloorAgent(BaseChatAgent):
-    """A node that only calls its model (if any) and names the next node."""
-
-    def __init__(self, name: str, after: str, ask: Callable | None):
-        super().__init__(name, description="floor")
-        self.after, self.ask = after, ask
-
-    @property
-    def produced_message_types(self) -> Sequence[type[BaseChatMessage]]:
-        """Text."""
-        return (TextMessage,)
-
-    async def on_messages(self, messages, cancellation_token) -> Response:
-        """Ask the model, then route on."""
-        if self.ask:
-            await self.ask()
-        return Response(chat_message=TextMessage(content=f"Next: {self.after}", source=self.name))
-
-    async def on_reset(self, cancellation_token) -> None:
-        """Stateless."""
-
-
-def floor_team(nodes: Sequence[str], asks: dict[str, Callable]) -> GraphFlow:
-    """A team of the backend's shape that does none of coordlab's work (for the benchmark).
-
-    The same nodes and route edges; each node walks to the next one in order, and a node in
-    ``asks`` awaits its coroutine function first (an assistant answering a canned prompt).
-    """
-    order = list(nodes[:-1])
-
-    def agent(name: str) -> BaseChatAgent:
-        at = order.index(name) if name in order else len(order)
-        after = order[at + 1] if at + 1 < len(order) else control.DONE
-        return _FloorAgent(name, after, asks.get(name))
-
-    return build_team(nodes, agent, max_turns=4 * len(nodes))
+    async def _checkpoint(self) -> dict:
+        """The team's state and the recorder's counters that the layers decide with."""
+        recorder = {name: getattr(self.trial, name) for name in _COUNTERS}
+        return {"team": requeueable(await self.team.save_state()), "recorder": recorder}

@@ -1,24 +1,32 @@
-"""The support desk as CrewAI: a ``Flow`` routes the steps, ``Agent``s run the LLM ``Task``s.
+"""The support desk as CrewAI: a ``Flow`` carries the hand-offs, ``Agent``s run the LLM ``Task``s.
 
-* orchestration: a ``Flow`` whose ``@start`` runs intake and whose one ``@router`` (listening to
-  every step) emits the next step's label (``to_retrieve`` ... ``to_escalate``), so a
-  verification failure loops back to the blamed step; structured pydantic state with the state
-  layer on, the unstructured dict state with it off; ``suppress_flow_events=True``;
-* LLM steps: each is a CrewAI ``Task`` executed by that step's ``Agent`` (role, goal,
-  backstory), whose LLM is the simulator behind a ``crewai.llms.base_llm.BaseLLM`` subclass,
-  or, with a real endpoint (``desk.endpoint``), CrewAI's own ``LLM(model="openai/...")`` for
-  the call's tier (its native OpenAI provider; retries off, ``temperature=0``, the trial's
-  ``seed``). CrewAI wraps coordlab's prompt in its own (role/goal/backstory, task framing),
-  and the model counts tokens on what it really receives: that overhead is a real cost;
-* recovery: CrewAI's own retries do not match the semantics (an agent's ``max_retry_limit``
-  re-runs the same attempt; every ``BaseLLM.call`` retries 429s up to 3 times, sleeping; the
-  flow has none), so agents get ``max_retry_limit=0``, the rate-limit retry is switched off
-  (:func:`~coordlab.backends._crewai_model.crewai_retries_off`) and the shared
-  :func:`coordlab.pipeline.control.run_step` decides; verification is the ``verify`` step plus
-  the router.
+* hand-offs travel in the Flow's own state: each listener reads its step's inputs from
+  ``self.state`` (:data:`~coordlab.pipeline.steps.INPUTS`) and writes back its output and the
+  ``route`` control chose. State layer on: a ``FlowState`` subclass (:class:`DeskState`) whose
+  typed fields pydantic validates; off: CrewAI's unstructured dict state, holding the text each
+  consumer re-parses. The recorder (steps, tokens, clock, faults) is private, never state;
+* orchestration: a ``@start`` that runs intake, a ``@listen`` per step and one ``@router``
+  over all of them that emits the next step's label (``to_retrieve`` ... ``to_escalate``), so
+  verify loops back to the blamed step; ``suppress_flow_events=True``;
+* LLM steps: a ``Task`` of the step's ``Agent`` (role, goal, backstory) on the simulator behind
+  a ``BaseLLM`` or CrewAI's ``LLM(model="openai/...")`` (:mod:`~coordlab.backends._crewai_model`):
+  CrewAI's prompt framing is a real, counted cost. Recovery: ``max_retry_limit=0`` and CrewAI's
+  rate-limit retry off (they re-run or sleep unseen); :func:`~coordlab.pipeline.control.run_step`
+  decides;
+* checkpoints: with a ``persistence`` (a CrewAI ``FlowPersistence``, e.g.
+  :func:`sqlite_persistence`) the flow runs under ``@persist``, which saves the whole state
+  (the id ``seed/ticket``, the route, the hand-offs so far, as JSON) after every method.
+  ``run_trial(..., stop_after="decide")`` ends the flow once decide has run (the router emits
+  ``stopped``, which nothing listens to); :meth:`CrewAIBackend.resume_trial`, in any instance
+  or process, kicks off a new flow with ``inputs={"id": ...}``: CrewAI restores the latest
+  saved state (validated into :class:`DeskState` with the state layer on). ``@persist`` does
+  not record which methods completed, so the flow starts again at ``@start``, which sees a
+  restored route and runs nothing; the router goes on from there: no finished step re-runs,
+  no side effect repeats. The recorder is not persisted: a resumed trial records what ran after
+  the resume, on the primary model, with fresh attempt counters and retry and revision budgets
+  (CrewAI prints one line when it loads a state).
 
-Token usage is counted per call from the simulator, not from ``crew.usage_metrics`` (which
-double-counts a shared LLM and accumulates across kickoffs).
+Tokens are counted per call, not from ``crew.usage_metrics`` (it double-counts a shared LLM).
 """
 
 from __future__ import annotations
@@ -26,30 +34,33 @@ from __future__ import annotations
 import contextvars
 import logging
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from pydantic import ConfigDict, PrivateAttr
 
-from coordlab.backends._crewai_env import crewai_home, prepare_environment
+from coordlab.backends._crewai_env import crewai_home, prepare_environment, sandbox_dir
 from coordlab.backends.base import Backend
-from coordlab.pipeline import control
+from coordlab.errors import ConfigError
+from coordlab.pipeline import control, steps
 from coordlab.pipeline.context import Desk, Trial
-from coordlab.types import Decision, Intake, OrderView, Ticket
+from coordlab.pipeline.steps import HANDOFFS
+from coordlab.types import Decision, Intake, OrderView, PolicyHit, Ticket, Verdict
 
 prepare_environment()
 with crewai_home():
     from crewai.flow.flow import Flow, FlowState, listen, or_, router, start
+    from crewai.flow.persistence import FlowPersistence, SQLiteFlowPersistence, persist
 
 from coordlab.backends._crewai_model import CrewAgentLLM  # noqa: E402
 
 _IN_TRIAL = contextvars.ContextVar("coordlab_crewai_trial", default=False)
+STOPPED = "stopped"
+"""The router's label when a trial stops after ``stop_after`` (no listener: the flow ends)."""
 
 
 class _QuietTrialErrors(logging.Filter):
-    """Drop CrewAI's "Error executing listener" logs inside a coordlab trial.
-
-    A failed step is an outcome coordlab grades (crashed), not an error to print.
-    """
+    """Drop CrewAI's "Error executing listener" logs in a trial: coordlab grades it (crashed)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not (_IN_TRIAL.get() and "Error executing listener" in record.getMessage())
@@ -58,50 +69,64 @@ class _QuietTrialErrors(logging.Filter):
 logging.getLogger("crewai.flow.runtime").addFilter(_QuietTrialErrors())
 
 
-class TypedFlowState(FlowState):
-    """Flow state with the state layer on (``FlowState`` brings CrewAI's ``id``)."""
+class DeskState(FlowState):
+    """The structured flow state (state layer on): CrewAI's ``id``, the route, the hand-offs.
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    Example:
+        >>> state = DeskState(email="Where is ORD-10012?")
+        >>> state.order = {"order_id": "ORD-10012", "total": "240.00"}  # validated
+        >>> state.order.total
+        240.0
+    """
+
+    model_config = ConfigDict(validate_assignment=True)
     route: str = ""
+    email: str = ""
     intake: Intake | None = None
+    passages: list[PolicyHit] | None = None
     order: OrderView | None = None
     decision: Decision | None = None
-    reply: str = ""
+    reply: str | None = None
+    verdict: Verdict | None = None
+
+
+def initial_state(desk: Desk, trial: Trial) -> DeskState | dict:
+    """A trial's first state: its id and email (typed with the state layer on, else a dict)."""
+    first = {"id": trial.key, "route": "", "email": trial.ticket.email}
+    return DeskState(**first) if desk.pipeline.codec.typed else dict.fromkeys(HANDOFFS) | first
 
 
 class DeskFlow(Flow):
-    """The routing. State: ``TypedFlowState`` or a dict, chosen by ``initial_state``."""
+    """The routing; the state (:class:`DeskState` or a dict) carries the hand-offs."""
 
     _desk: Any = PrivateAttr(None)
     _trial: Any = PrivateAttr(None)
+    _stop_after: str | None = PrivateAttr(None)
+    _last: str | None = PrivateAttr(None)
 
-    @classmethod
-    def for_trial(cls, desk: Desk, trial: Trial) -> DeskFlow:
-        """A flow for one trial (typed state when the state layer is on)."""
-        state = TypedFlowState if desk.pipeline.codec.typed else None
-        flow = cls(suppress_flow_events=True, initial_state=state)
-        flow._desk, flow._trial = desk, trial
-        return flow
+    def _get(self, key: str):
+        return self.state.get(key) if isinstance(self.state, dict) else getattr(self.state, key)
 
-    def _run(self, step: str) -> None:
-        self._set("route", control.run_step(self._desk, self._trial, step))
-        if result := self._trial.result_of(step):
-            self._set(*result)
-
-    def _set(self, key: str, value) -> None:
+    def _put(self, key: str, value) -> None:
         if isinstance(self.state, dict):
-            self.state[key] = value if isinstance(value, str) else repr(value)
+            self.state[key] = value
         else:
             setattr(self.state, key, value)
 
-    def _route(self) -> str:
-        route = self.state["route"] if isinstance(self.state, dict) else self.state.route
-        return "finished" if route == control.DONE else f"to_{route}"
+    def _run(self, step: str) -> None:
+        """Run ``step`` on the hand-offs it reads from the state; write back its own."""
+        work = {key: self._get(key) for key in steps.INPUTS[step]}
+        route, out = control.run_step(self._desk, self._trial, step, work)
+        if (key := steps.OUTPUT[step]) in out:
+            self._put(key, out[key])
+        self._put("route", route)
+        self._last = step
 
     @start()
-    def first_intake(self):
-        """Start with intake."""
-        self._run("intake")
+    def begin(self):
+        """Run the first step, unless the state was restored from a checkpoint (it has a route)."""
+        if not self._get("route"):
+            self._run(steps.flow(self._desk)[0])
 
     @listen("to_intake")
     def run_intake(self):
@@ -145,7 +170,7 @@ class DeskFlow(Flow):
 
     @router(
         or_(
-            first_intake,
+            begin,
             run_intake,
             run_retrieve,
             run_lookup,
@@ -157,59 +182,69 @@ class DeskFlow(Flow):
         )
     )
     def next_step(self):
-        """Emit the label of the step ``control`` chose (``finished`` when done)."""
-        return self._route()
+        """Emit the label of the route in the state (``finished`` when done, ``stopped``)."""
+        route = self._get("route")
+        if self._last is not None and self._last == self._stop_after != route:
+            return STOPPED
+        return "finished" if route == control.DONE else f"to_{route}"
+
+
+def checkpointed(persistence: FlowPersistence) -> type[DeskFlow]:
+    """:class:`DeskFlow` under CrewAI's ``@persist``: its state is saved after every method."""
+    # CrewAI 1.15 reads a flow's methods from the class's own namespace: list them again.
+    methods = {name: DeskFlow.__dict__[name] for name in DeskFlow.flow_definition().methods}
+    namespace = {"__module__": __name__, "__doc__": "The desk's flow, persisted.", **methods}
+    return persist(persistence)(type(DeskFlow)("CheckpointedDeskFlow", (DeskFlow,), namespace))
+
+
+def sqlite_persistence(path: str | Path | None = None) -> FlowPersistence:
+    """CrewAI's ``SQLiteFlowPersistence`` at ``path`` (default: in the sandbox, not ``$HOME``)."""
+    with crewai_home():
+        return SQLiteFlowPersistence(str(path or sandbox_dir() / "flow_states.db"))
 
 
 class CrewAIBackend(Backend):
-    """A CrewAI ``Flow`` per trial, with one ``Agent`` per LLM step."""
+    """A CrewAI ``Flow`` per trial, with one ``Agent`` per LLM step.
+
+    Args:
+        desk: the run's components; its LLM (or its endpoint) serves the agents.
+        persistence: a CrewAI ``FlowPersistence`` (e.g. :func:`sqlite_persistence`): each
+            trial's flow state is then saved after every step under the id ``seed/ticket``,
+            and a stopped trial can be resumed (:meth:`resume_trial`).
+    """
 
     name = "crewai"
 
-    def __init__(self, desk: Desk):
+    def __init__(self, desk: Desk, persistence: FlowPersistence | None = None):
         model = CrewAgentLLM(desk.llm, desk.endpoint, desk.seed)
         super().__init__(replace(desk, llm=model, tools=desk.tools))
+        self.persistence = persistence
+        self.flow_class = DeskFlow if persistence is None else checkpointed(persistence)
 
-    def run_trial(self, ticket: Ticket, seed: int) -> Trial:
-        """Run one ticket through a fresh flow."""
+    def run_trial(self, ticket: Ticket, seed: int, stop_after: str | None = None) -> Trial:
+        """Run one ticket through a fresh flow (``stop_after``: end the flow after that step)."""
+        return self._kickoff(Trial(ticket=ticket, seed=seed), stop_after, None)
+
+    def resume_trial(self, ticket: Ticket, seed: int) -> Trial:
+        """Continue a trial from its persisted state; the new recorder holds what ran now."""
+        if self.persistence is None:
+            raise ConfigError("resuming a trial needs a persistence (CrewAIBackend(desk, ...))")
         trial = Trial(ticket=ticket, seed=seed)
+        return self._kickoff(trial, None, {"id": trial.key})
+
+    def _kickoff(self, trial: Trial, stop_after: str | None, inputs: dict | None) -> Trial:
         token = _IN_TRIAL.set(True)
         try:
             with crewai_home():
-                DeskFlow.for_trial(self.desk, trial).kickoff()
+                flow = self.flow_class(
+                    suppress_flow_events=True,
+                    initial_state=initial_state(self.desk, trial),
+                    persistence=self.persistence,
+                )
+                flow._desk, flow._trial, flow._stop_after = self.desk, trial, stop_after
+                flow.kickoff(inputs=inputs)
         except Exception as err:  # noqa: BLE001 - an unhandled error crashes the trial
             trial.crash(err)
         finally:
             _IN_TRIAL.reset(token)
         return trial
-
-
-def _floor_flow_class():
-    """A flow of the same shape that only calls the model (for ``benchmarks/overhead.py``)."""
-
-    class FloorFlow(Flow):
-        _plan: Any = PrivateAttr(None)
-        _call: Any = PrivateAttr(None)
-        _at: int = PrivateAttr(0)
-
-        def _node(self) -> None:
-            if self._plan[self._at]:
-                self._call()
-            self._at += 1
-
-        @start()
-        def first(self):
-            """Node 1."""
-            self._node()
-
-        @listen("again")
-        def step(self):
-            """Nodes 2..n."""
-            self._node()
-
-        @router(or_(first, step))
-        def next_node(self):
-            """Loop until the plan is done."""
-            return "again" if self._at < len(self._plan) else "finished"
-
-    return FloorFlow
