@@ -4,8 +4,9 @@
 
 The *floor* of a framework is a graph of the same shape (the same nodes and routing, a
 ``RetryPolicy`` where the backend has one) whose LLM nodes call the same fake model through the
-same adapter with a canned prompt and whose other nodes do nothing: what the framework costs
-before any of coordlab's work. ``plain`` has a floor too (the same loop in Python). We print:
+same adapter with a canned prompt, and whose every node hands on the same state its step would
+(the hand-offs of one real trial, typed or text as the state layer says): what the framework
+costs before any of coordlab's work. ``plain`` has a floor too (the same loop in Python). We print:
 
 * ``x plain``: backend time / plain time (same work, different orchestration);
 * ``x floor``: backend time / the framework's floor;
@@ -26,8 +27,9 @@ from coordlab.backends import available
 from coordlab.experiment.runner import Session
 from coordlab.llm.base import Message
 from coordlab.llm.profiles import get_profile
-from coordlab.pipeline import prompts
-from coordlab.pipeline.steps import flow
+from coordlab.pipeline import control, prompts
+from coordlab.pipeline.context import Trial
+from coordlab.pipeline.steps import OUTPUT, flow
 
 LLM_STEPS = {"intake", "decide", "compose", "verify"}
 EMAIL = "From: A B <a@example.com>\nDate: 2026-05-01\n\nWhere is order ORD-10012?"
@@ -55,6 +57,25 @@ def floor_desk(layers: Layers, tickets):
     return desk
 
 
+def canned_handoffs(layers: Layers, tickets) -> tuple[dict, object]:
+    """What one real trial hands on, by hand-off key, as the codec carries it; and its desk.
+
+    A floor carries the same state as its backend (each node hands on what its step would),
+    so the ratio measures coordlab's wiring, not the cost of the state itself.
+    """
+    session = Session(layers)
+    try:
+        desk = session.desk_for(get_profile("perfect"), 0, tickets)
+        work, step = {"email": tickets[0].email}, flow(desk)[0]
+        trial = Trial(ticket=tickets[0], seed=0)
+        while step != control.DONE:
+            step, out = control.run_step(desk, trial, step, work)
+            work.update(out)
+        return work, desk
+    finally:
+        session.close()
+
+
 def time_backend(name: str, layers: Layers, tickets, repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -72,42 +93,43 @@ def time_backend(name: str, layers: Layers, tickets, repeat: int) -> float:
 
 
 def plain_floor(layers: Layers, tickets, repeat: int) -> float:
-    desk = floor_desk(layers, tickets)
+    canned, desk = canned_handoffs(layers, tickets)
     nodes, messages = flow(desk), canned_messages()
 
     def run_all():
-        for _ticket in tickets:
+        for ticket in tickets:
+            work = {"email": ticket.email}
             for node in nodes:
                 if node in LLM_STEPS:
                     desk.llm.complete(messages, "primary")
+                if key := OUTPUT[node]:
+                    work[key] = canned[key]
 
     return best_ms_per_trial(repeat, len(tickets), run_all)
 
 
 def langgraph_floor(layers: Layers, tickets, repeat: int) -> float:
-    from typing import TypedDict
-
     from langgraph.graph import END, START, StateGraph
     from langgraph.types import RetryPolicy
 
     from coordlab.backends._langchain_model import ChatModelLLM, SimChatModel
+    from coordlab.backends.langgraph import TextDeskState, TypedDeskState, _route
 
-    desk = floor_desk(layers, tickets)
+    canned, desk = canned_handoffs(layers, tickets)
     llm, messages = ChatModelLLM(SimChatModel(llm=desk.llm)), canned_messages()
     nodes = (*flow(desk), "escalate")
 
-    class FloorState(TypedDict, total=False):
-        route: str
-
     def make(node: str, after: str):
+        key = OUTPUT[node]
+
         def run(state):
             if node in LLM_STEPS:
                 llm.complete(messages, "primary")
-            return {"route": after}
+            return {"route": after} | ({key: canned[key]} if key else {})
 
         return run
 
-    graph = StateGraph(FloorState)
+    graph = StateGraph(TypedDeskState if desk.pipeline.codec.typed else TextDeskState)
     retries = desk.pipeline.max_attempts > 1
     retry = RetryPolicy(initial_interval=0.0, jitter=False) if retries else None
     order = list(nodes[:-1])
@@ -116,14 +138,12 @@ def langgraph_floor(layers: Layers, tickets, repeat: int) -> float:
         graph.add_node(node, make(node, after), retry_policy=retry)
     graph.add_edge(START, nodes[0])
     for node in nodes:
-        graph.add_conditional_edges(
-            node, lambda s: s["route"], {n: n for n in nodes} | {"done": END}
-        )
+        graph.add_conditional_edges(node, _route, {n: n for n in nodes} | {"done": END})
     app = graph.compile()
 
     def run_all():
-        for _ticket in tickets:
-            app.invoke({}, {"recursion_limit": 100})
+        for ticket in tickets:
+            app.invoke({"email": ticket.email}, {"recursion_limit": 100})
 
     return best_ms_per_trial(repeat, len(tickets), run_all)
 
@@ -140,18 +160,8 @@ def crewai_floor(layers: Layers, tickets, repeat: int) -> float:
     from coordlab.backends._crewai_env import crewai_home
     from coordlab.backends._crewai_model import CrewAgentLLM
     from coordlab.backends.crewai import initial_state
-    from coordlab.pipeline import control, steps
-    from coordlab.pipeline.context import Trial
 
-    session = Session(layers)
-    try:
-        desk = session.desk_for(get_profile("perfect"), 0, tickets)
-        work, step = {"email": tickets[0].email}, flow(desk)[0]
-        while step != control.DONE:
-            step, out = control.run_step(desk, Trial(ticket=tickets[0], seed=0), step, work)
-            work.update(out)
-    finally:
-        session.close()
+    work, desk = canned_handoffs(layers, tickets)
     llm, messages = CrewAgentLLM(desk.llm), canned_messages()
     nodes = flow(desk)
 
@@ -162,7 +172,7 @@ def crewai_floor(layers: Layers, tickets, repeat: int) -> float:
             node = nodes[self._at]
             if node in LLM_STEPS:
                 llm.complete(messages, "primary")
-            if key := steps.OUTPUT[node]:
+            if key := OUTPUT[node]:
                 _put(self.state, key, work[key])
             self._at += 1
             _put(self.state, "route", nodes[self._at] if self._at < len(nodes) else "done")

@@ -45,8 +45,8 @@ WIRING: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "autogen": (
         "coordlab.backends.autogen",
         "GraphFlow: DiGraphBuilder edges conditional on the route",
-        ("build_team", "DeskAgent._attempt"),
-        r"DiGraphBuilder\(|\.add_node\(|\.add_edge\(|condition=|GraphFlow\(",
+        ("build_team", "DeskAgent.on_messages", "DeskAgent._attempt"),
+        r"DiGraphBuilder\(|\.add_node\(|\.add_edge\(|condition=|GraphFlow\(|handoff_message\(",
     ),
 }
 """Backend -> (module, its orchestration in a few words, the wiring functions by name, a regex
