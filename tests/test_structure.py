@@ -26,9 +26,7 @@ KNOWN_STEP_TABLES: dict[str, str] = {}
 """Modules that still keep a step-keyed table, each with the reason (and who removes it)."""
 
 BACKEND_LINES = 250
-KNOWN_LONG_BACKENDS = {
-    "autogen.py": "lead: issue 12 hand-offs (279 lines; the one-contract rewrite shortens it)",
-}
+KNOWN_LONG_BACKENDS: dict[str, str] = {}
 
 
 def _node(path: Path) -> str:

@@ -38,7 +38,7 @@ def test_every_named_symbol_is_the_function_of_that_name(backend, step):
     _needs(backend)
     for name, source in wiring.wiring(backend, step):
         node = ast.parse(source).body[0]
-        assert isinstance(node, ast.FunctionDef | ast.ClassDef), name
+        assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef), name
         assert node.name == name.rsplit(".", 1)[-1]
         assert ast.get_docstring(node) is None  # the docstring is left out
     if backend == "crewai":  # the @listen of the step asked about, not another step's

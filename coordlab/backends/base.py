@@ -68,9 +68,8 @@ class Backend(ABC):
       exception ends the trial through ``trial.crash(err)``. Every side effect goes through
       ``desk.tools`` with the desk's request ids and idempotency key, so a retried delivery
       is never recorded twice.
-    * The steps' results travel as hand-offs through the framework's own state or messages:
-      a step takes ``steps.INPUTS[step]`` from there and its result (``control.run_step`` or
-      ``attempt`` return it) goes back there; the ``Trial`` only records.
+    * Hand-offs travel in the framework's own state or messages: a step takes
+      ``steps.INPUTS[step]`` from there and its result (from ``control``) goes back there.
     * Optionally, resume: ``run_trial(ticket, seed, stop_after=step)`` stops after a step and
       ``resume_trial(ticket, seed)`` continues from the framework's checkpoint in a new
       instance, without re-running a finished step or repeating a side effect.
