@@ -30,7 +30,6 @@ from coordlab.backends.base import REGISTRY, Backend, backend_class, backend_nam
 from coordlab.config import Layers
 from coordlab.errors import ConfigError, CoordlabError, MissingExtraError
 from coordlab.experiment.runner import run_trials, summarize
-from coordlab.testing import digest
 from coordlab.testing.bad_input import check_served_bad_input
 from coordlab.testing.grid import (
     GRID,
@@ -65,6 +64,8 @@ def check_paired_agreement(backend: BackendLike) -> None:
     (:mod:`coordlab.testing.digest`), so the reference cannot drift unnoticed.
     """
     if _is_reference(backend):
+        from coordlab.testing import digest  # lazily: `python -m coordlab.testing.digest` runs it
+
         changed = digest.changed(backend)
         assert not changed, (
             f"plain's rows changed on {', '.join(changed)}. If the change is intended, "
