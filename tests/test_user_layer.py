@@ -79,3 +79,16 @@ def test_a_layer_defined_in_main_is_refused_by_worker_processes(monkeypatch):
     monkeypatch.setattr(AngerToHuman, "__module__", "__main__")
     with pytest.raises(ConfigError, match="executor='serial'"):
         portable_user_layers()
+
+
+@pytest.mark.parametrize("spec", ["anger", "all,anger"])
+def test_every_backend_runs_the_user_layer_as_plain_does(spec):
+    """An escalation right after a rejected intake: no later hand-off exists yet."""
+    tickets = [t for t in load_tickets() if ANGER.search(t.email)][:4] + TICKETS[:8]
+    key = lambda r: (r["ticket_id"], r["outcome"], r["action"], r["amount"], r["escalated_by"])  # noqa: E731
+    reference = [
+        key(r) for r in run_trials("plain", Layers.parse(spec), "uniform-97", tickets, [0])
+    ]
+    for backend in coordlab.backends.available():
+        rows = run_trials(backend, Layers.parse(spec), "uniform-97", tickets, [0])
+        assert [key(r) for r in rows] == reference, backend

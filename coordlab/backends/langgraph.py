@@ -184,7 +184,8 @@ def memory_checkpointer():
 
 
 def _get(state, key: str):
-    return state[key] if isinstance(state, dict) else getattr(state, key)
+    """A channel's value (``None`` if no node has written it yet, as in the typed schema)."""
+    return state.get(key) if isinstance(state, dict) else getattr(state, key)
 
 
 def _route(state) -> str:
