@@ -170,5 +170,5 @@ def failing_checks(
         try:
             check(backend)
         except Exception as err:  # noqa: BLE001 - a check fails by raising
-            failed[check.__name__] = f"{type(err).__name__}: {err}".splitlines()[0][:200]
+            failed[check.__name__] = f"{type(err).__name__}: {err}".splitlines()[0][:400]
     return failed
