@@ -85,10 +85,10 @@ class Recovery(Layer):
         handled_by_recovery(trial, step)
         if err.kind == "outage":
             trial.model = "fallback"
-        trial.streaks[step] += 1
-        failures = trial.streaks[step]
+        trial.failures_in_a_row[step] += 1
+        failures = trial.failures_in_a_row[step]
         if failures >= self.max_attempts:
-            trial.streaks[step] = 0
+            trial.failures_in_a_row[step] = 0
             return False
         trial.clock_s += self.backoff_s(failures)
         if err.retry_after_s:

@@ -73,7 +73,8 @@ class Trial:
     cost_usd: float = 0.0
     fallback_tokens: list[int] = field(default_factory=lambda: [0, 0])
     revisions: int = 0
-    streaks: Counter = field(default_factory=Counter)
+    failures_in_a_row: Counter = field(default_factory=Counter)
+    """Per step, its transient failures since it last succeeded (recovery gives up at its cap)."""
     escalation_reason: str = ""
     escalated_by: str | None = None
     crashed: str | None = None

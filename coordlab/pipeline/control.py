@@ -43,7 +43,7 @@ def on_transient(desk: Desk, trial: Trial, node: str, err: TransientError) -> bo
 
 def on_success(trial: Trial, node: str) -> None:
     """Reset ``node``'s run of consecutive transient failures."""
-    trial.streaks[node] = 0
+    trial.failures_in_a_row[node] = 0
 
 
 def on_rejected(desk: Desk, trial: Trial, step: str, err: Rejected) -> str:
@@ -92,9 +92,9 @@ def attempt(desk: Desk, trial: Trial, step: str, work: Mapping) -> tuple[str, di
 def run_step(desk: Desk, trial: Trial, step: str, work: Mapping) -> tuple[str, dict]:
     """Run ``step`` until it succeeds or gives up (the loop form of :func:`attempt`).
 
-    Returns the next step and the step's hand-off. Retries happen in place: a step whose run
-    of transient failures is still open (``trial.streaks``) runs again before control leaves.
+    Returns the next step and the step's hand-off. Retries happen in place: a step with
+    transient failures not yet given up on (``trial.failures_in_a_row``) runs again first.
     """
-    while (done := attempt(desk, trial, step, work))[0] == step and trial.streaks[step]:
+    while (done := attempt(desk, trial, step, work))[0] == step and trial.failures_in_a_row[step]:
         pass
     return done
