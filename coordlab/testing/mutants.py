@@ -36,16 +36,8 @@ class Loop(PlainBackend):
 
     name = "plain-loop"
 
-    def run_trial(self, ticket: Ticket, seed: int) -> Trial:
-        """Run one ticket (an unhandled error crashes the trial, as in ``plain``)."""
-        trial = Trial(ticket=ticket, seed=seed)
-        try:
-            self._loop(trial, {"email": ticket.email})
-        except Exception as err:  # noqa: BLE001 - an unhandled error crashes the trial
-            trial.crash(err)
-        return trial
-
-    def _loop(self, trial: Trial, work: dict) -> None:
+    def _run(self, trial: Trial, work: dict) -> None:
+        """Plain's loop (its ``run_trial`` crashes the trial on an unhandled error), via route."""
         step = steps.flow(self.desk)[0]
         while step != control.DONE:
             step = self.route(trial, step, work)
@@ -145,7 +137,7 @@ class LetsErrorsEscape(Loop):
     def run_trial(self, ticket: Ticket, seed: int) -> Trial:
         """Run one ticket without the safety net."""
         trial = Trial(ticket=ticket, seed=seed)
-        self._loop(trial, {"email": ticket.email})
+        self._run(trial, {"email": ticket.email})
         return trial
 
 
