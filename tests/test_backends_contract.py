@@ -154,6 +154,14 @@ def test_a_broken_entry_point_is_reported_not_fatal(registry, outside_package, m
     assert "plain" in names and "torchy" not in names and "typo" not in names
 
 
+def test_an_entry_points_extra_names_its_pip_install(registry, outside_package, monkeypatch):
+    entry_points(monkeypatch, torchy=f"{outside_package}.needs_torch:Backend [torch]")
+    hint = f'needs torch_that_is_not_installed: pip install "{outside_package}\\[torch\\]"'
+    with pytest.raises(MissingExtraError, match=hint):
+        base.backend_class("torchy")
+    assert base.REGISTRY["torchy"] == (f"{outside_package}.needs_torch:Backend", "torch")
+
+
 def test_checks_take_a_class_without_registering_it(registry):
     assert "renamed" not in base.REGISTRY
     conformance.check_determinism(Renamed)

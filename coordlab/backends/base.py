@@ -11,10 +11,11 @@ framework, and asking for a backend whose extra is missing raises
 * the built-ins below (``plain``, ``langgraph``, ``crewai``, ``autogen``);
 * :func:`register` at run time, with a class or a ``"module:Class"`` string;
 * the entry-point group ``coordlab.backends`` of an installed package, read the first time the
-  registry is consulted (the backend's module is imported only when it is asked for)::
+  registry is consulted (the backend's module is imported only when it is asked for); an
+  extra in brackets names the one its dependencies come with, for the ``pip install`` hint::
 
       [project.entry-points."coordlab.backends"]
-      mine = "my_package.backend:MyBackend"
+      mine = "my_package.backend:MyBackend [gpu]"
 
 Example:
     >>> list(REGISTRY)[:2]
@@ -102,7 +103,8 @@ class Registry(MutableMapping):
     """Backend name -> ``(target, extra)``; reads installed entry points on first use.
 
     Entries set here (built-ins, :func:`register`) take precedence over an entry point of the
-    same name. ``extra`` is the coordlab extra a built-in needs (``None`` otherwise).
+    same name. ``extra`` is the extra a backend's dependencies come with (``None`` if none):
+    coordlab's for a built-in or :func:`register`, its distribution's for an entry point.
     """
 
     def __init__(self, entries: dict[str, tuple[Target, str | None]]):
@@ -116,7 +118,8 @@ class Registry(MutableMapping):
         self._discovered = True
         for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
             if ep.name not in self._entries:
-                self._entries[ep.name] = (f"{ep.module}:{ep.attr}", None)
+                extra = ep.extras[0] if ep.extras else None
+                self._entries[ep.name] = (f"{ep.module}:{ep.attr}", extra)
                 dist = getattr(ep, "dist", None)
                 self._origins[ep.name] = dist.name if dist else ep.module.split(".")[0]
 
@@ -210,10 +213,9 @@ def backend_class(backend: str | type[Backend]) -> type[Backend]:
 
 
 def _hint(name: str) -> str:
-    extra = REGISTRY[name][1]
+    extra, origin = REGISTRY[name][1], REGISTRY.origin(name)
     if extra:
-        return f'pip install "coordlab[{extra}]"'
-    origin = REGISTRY.origin(name)
+        return f'pip install "{origin or "coordlab"}[{extra}]"'
     return f'reinstall "{origin}"' if origin else "reinstall coordlab"
 
 
