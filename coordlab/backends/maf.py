@@ -1,0 +1,255 @@
+"""The support desk as a Microsoft Agent Framework (MAF 1.x) workflow of step executors.
+
+* orchestration: a ``Workflow`` built with ``WorkflowBuilder``: one :class:`StepExecutor` per
+  step (``verify`` only with the verification layer) plus ``escalate``. An executor runs one
+  attempt of its step and sends the ticket's work on; a switch-case edge group per executor
+  routes it on the route it names: itself (a **retry edge**), the step a rejection blames
+  (revise), ``escalate``, or by default the next step. A finished trial is the workflow's
+  output (``yield_output``). The layer stack bounds the loops; ``max_iterations`` above that
+  bound is a safety net (a crash);
+* hand-offs travel in the messages: each executor receives the work so far, takes its inputs
+  (``steps.INPUTS``) from it and sends it on with its own result and route: state on, a typed
+  :class:`TypedWork` message (pydantic models, validated); off, a ``dict`` of the text each
+  consumer re-parses. The recorder (:class:`~coordlab.pipeline.context.Trial`) sits beside the
+  workflow and carries no result;
+* LLM steps: MAF ``Agent`` objects over a ``BaseChatClient``
+  (:mod:`coordlab.backends._maf_model`): the simulator in process, MAF's own
+  ``OpenAIChatCompletionClient`` for a real endpoint. Each agent's instructions (the step's
+  persona) are what MAF costs in tokens;
+* resume: with a ``checkpoint_storage`` (MAF's ``InMemoryCheckpointStorage`` or
+  ``FileCheckpointStorage``) the workflow checkpoints every superstep, the trial's key in its
+  state. ``run_trial(..., stop_after="decide")`` stops once that step has finished and routed
+  on (after its superstep's checkpoint); :meth:`MAFBackend.resume_trial` (any instance or
+  process) restores the trial's latest checkpoint and runs on: no step re-runs, no side effect
+  repeats; the new recorder holds what ran after the resume (fresh retry budgets).
+
+The workflow is built once per backend instance and runs trial after trial on a private event
+loop; MAF's OpenTelemetry instrumentation is off unless you turn it on
+(:mod:`coordlab.backends._maf_env`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+
+from pydantic import BaseModel
+
+from coordlab.backends._autogen_loop import event_loop
+from coordlab.backends._maf_env import prepare_environment
+from coordlab.backends.base import Backend
+from coordlab.errors import ConfigError
+from coordlab.pipeline import control, steps
+from coordlab.pipeline.context import Desk, Trial
+from coordlab.types import Decision, Intake, OrderView, PolicyHit, Ticket, Verdict
+
+prepare_environment()
+
+from agent_framework import (  # noqa: E402
+    Case,
+    CheckpointStorage,
+    Default,
+    Executor,
+    Workflow,
+    WorkflowBuilder,
+    WorkflowContext,
+    handler,
+)
+
+from coordlab.backends._maf_model import AgentLLM  # noqa: E402
+
+TRIAL_KEY = "coordlab.trial"  # the workflow state entry naming the trial a checkpoint is of
+WORKFLOW_NAME = "coordlab-support-desk"
+
+
+class _RetryEdgesAreBounded(logging.Filter):
+    """Drops MAF's self-loop warning: a self-edge is a retry edge, and the layers bound it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Self-loop detected")
+
+
+logging.getLogger("agent_framework._workflows._validation").addFilter(_RetryEdgesAreBounded())
+
+
+class TypedWork(BaseModel):
+    """The work message with the state layer on: the typed hand-offs and the route."""
+
+    route: str
+    email: str
+    intake: Intake | None = None
+    passages: list[PolicyHit] | None = None
+    order: OrderView | None = None
+    decision: Decision | None = None
+    reply: str | None = None
+    verdict: Verdict | None = None
+
+
+Work = TypedWork | dict
+"""What travels between executors: typed with the state layer on, a dict of text off."""
+
+
+def get(work: Work, key: str):
+    """A hand-off from the work (``None`` if no step has produced it yet)."""
+    return work.get(key) if isinstance(work, dict) else getattr(work, key)
+
+
+def with_result(work: Work, route: str, out: dict) -> Work:
+    """The work sent on: ``out`` (the step's hand-off, empty if it failed) and the route."""
+    if isinstance(work, dict):
+        return {**work, **out, "route": route}
+    return TypedWork.model_validate({**dict(work), **out, "route": route})
+
+
+def route_of(work: Work) -> str:
+    """The route the work names."""
+    return get(work, "route")
+
+
+def routes_from(nodes: Sequence[str], node: str) -> list[str]:
+    """Where ``node`` may send the work: itself, earlier steps, ``escalate``, the next step last."""
+    at = nodes.index(node)
+    loops = [*nodes[: at + 1], control.ESCALATE]
+    return list(dict.fromkeys([*loops, *nodes[at + 1 : at + 2]]))
+
+
+class StepExecutor(Executor):
+    """The executor of one ``step``; ``backend`` holds the desk and the trial's recorder."""
+
+    def __init__(self, step: str, backend: MAFBackend):
+        super().__init__(id=step)
+        self.step, self.backend = step, backend
+
+    async def _run(self, work: Work, ctx: WorkflowContext) -> None:
+        """Run one attempt of the step (in a thread); send the work on, or yield it if done."""
+        ctx.set_state(TRIAL_KEY, self.backend.trial.key)
+        inputs = {key: get(work, key) for key in steps.INPUTS[self.step]}
+        route, out = await asyncio.to_thread(self._attempt, inputs)
+        work = with_result(work, route, out)
+        if route == control.DONE:
+            await ctx.yield_output(work)
+            return
+        if self.step == self.backend.stop_after and route != self.step:
+            self.backend.stopping = True
+        await ctx.send_message(work)
+
+    def _attempt(self, inputs: dict) -> tuple[str, dict]:
+        trial = self.backend.trial
+        try:
+            run = control.run_step if self.step == control.ESCALATE else control.attempt
+            return run(self.backend.desk, trial, self.step, inputs)
+        except Exception as err:  # noqa: BLE001 - an unhandled error crashes the trial
+            trial.crash(err)
+            return control.DONE, {}
+
+
+class TypedStepExecutor(StepExecutor):
+    """A step executor that takes and sends :class:`TypedWork` (state on)."""
+
+    @handler
+    async def on_work(self, work: TypedWork, ctx: WorkflowContext[TypedWork, TypedWork]) -> None:
+        """Run the step on the typed work."""
+        await self._run(work, ctx)
+
+
+class TextStepExecutor(StepExecutor):
+    """A step executor that takes and sends a ``dict`` of text hand-offs (state off)."""
+
+    @handler
+    async def on_work(self, work: dict, ctx: WorkflowContext[dict, dict]) -> None:
+        """Run the step on the text hand-offs."""
+        await self._run(work, ctx)
+
+
+def build_workflow(backend: MAFBackend, storage: CheckpointStorage | None) -> Workflow:
+    """The workflow: the executors and a switch-case edge group per executor on its route."""
+    kind = TypedStepExecutor if backend.desk.pipeline.codec.typed else TextStepExecutor
+    executors = {step: kind(step, backend) for step in backend.nodes}
+    builder = WorkflowBuilder(
+        max_iterations=turn_limit(backend.desk),
+        name=WORKFLOW_NAME,
+        start_executor=executors[backend.nodes[0]],
+        checkpoint_storage=storage,
+    )
+    for node, source in executors.items():
+        if node == control.ESCALATE:
+            continue
+        *cases, last = routes_from(backend.nodes, node)
+        branches = [Case(condition=_routes_to(t), target=executors[t]) for t in cases]
+        builder.add_switch_case_edge_group(source, [*branches, Default(target=executors[last])])
+    return builder.build()
+
+
+def _routes_to(target: str):
+    return lambda work: route_of(work) == target
+
+
+def turn_limit(desk: Desk) -> int:
+    """More supersteps than the recovery layer can ever use (retries and revisions included)."""
+    budget, n_steps = desk.pipeline, len(steps.flow(desk))
+    return (budget.max_revisions + 1) * n_steps * budget.max_attempts + budget.max_attempts
+
+
+class MAFBackend(Backend):
+    """A MAF ``Workflow`` of step executors, built once and run trial after trial.
+
+    Args:
+        desk: the run's components; its LLM (or endpoint) answers through MAF agents.
+        checkpoint_storage: a MAF checkpoint storage (needed to stop and resume a trial).
+    """
+
+    name = "maf"
+
+    def __init__(self, desk: Desk, checkpoint_storage: CheckpointStorage | None = None):
+        self.models = AgentLLM(desk.llm, desk.endpoint, desk.seed)
+        super().__init__(replace(desk, llm=self.models, tools=desk.tools))
+        self.storage, self.trial = checkpoint_storage, None
+        self.stop_after, self.stopping = None, False
+        self.nodes = (*steps.flow(self.desk), control.ESCALATE)
+        self._loop = event_loop()
+        self.models.loop = self._loop.loop
+        self.workflow = build_workflow(self, checkpoint_storage)
+
+    def run_trial(self, ticket: Ticket, seed: int, stop_after: str | None = None) -> Trial:
+        """Run one ticket (``stop_after``: stop once that step has finished, checkpointed)."""
+        if stop_after and self.storage is None:
+            raise ConfigError("stopping a trial to resume it needs a checkpoint storage")
+        self.trial = Trial(ticket=ticket, seed=seed)
+        work = {"route": self.nodes[0], "email": ticket.email}
+        if self.desk.pipeline.codec.typed:
+            work = TypedWork(**work)
+        return self._loop.run(self._run(stop_after, message=work))
+
+    def resume_trial(self, ticket: Ticket, seed: int) -> Trial:
+        """Continue a stopped trial from its checkpoint; the new recorder holds what ran now."""
+        self.trial = Trial(ticket=ticket, seed=seed)
+        return self._loop.run(self._resume())
+
+    async def _resume(self) -> Trial:
+        if self.storage is None:
+            raise ConfigError("resuming a trial needs a checkpoint storage")
+        saved = await self.storage.list_checkpoints(workflow_name=WORKFLOW_NAME)
+        mine = [c for c in saved if c.state.get(TRIAL_KEY) == self.trial.key]
+        if not mine:
+            raise ConfigError(f"no checkpoint of trial {self.trial.key} to resume")
+        latest = max(mine, key=lambda c: c.iteration_count)
+        if not any(latest.messages.values()):  # the trial had ended: nothing to run
+            return self.trial
+        return await self._run(None, checkpoint_id=latest.checkpoint_id)
+
+    async def _run(self, stop_after: str | None, **start) -> Trial:
+        self.stop_after, self.stopping = stop_after, False
+        outputs = []
+        try:
+            async for event in self.workflow.run(stream=True, **start):
+                if event.type == "output":
+                    outputs.append(event.data)
+                if event.type == "superstep_completed" and self.stopping:
+                    break  # the checkpoint of this superstep is saved: resume goes on from it
+        except Exception as err:  # noqa: BLE001 - an unhandled error crashes the trial
+            self.trial.crash(err)
+        if not outputs and not self.stopping and not self.trial.crashed:
+            self.trial.crashed = "the workflow stopped before the trial finished"
+        return self.trial
