@@ -21,7 +21,8 @@
   state. ``run_trial(..., stop_after="decide")`` stops once that step has finished and routed
   on (after its superstep's checkpoint); :meth:`MAFBackend.resume_trial` (any instance or
   process) restores the trial's latest checkpoint and runs on: no step re-runs, no side effect
-  repeats; the new recorder holds what ran after the resume (fresh retry budgets).
+  repeats; the new recorder holds what ran after the resume, and goes on counting retries,
+  revisions and the model tier from the counters saved in the workflow state.
 
 The workflow is built once per backend instance and runs trial after trial on a private event
 loop; MAF's OpenTelemetry instrumentation is off unless you turn it on
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -56,11 +58,13 @@ from agent_framework import (  # noqa: E402
     WorkflowBuilder,
     WorkflowContext,
     handler,
+    register_checkpoint_type,
 )
 
 from coordlab.backends._maf_model import AgentLLM  # noqa: E402
 
-TRIAL_KEY = "coordlab.trial"  # the workflow state entry naming the trial a checkpoint is of
+TRIAL_KEY = "coordlab.trial"  # the workflow state entry: the trial's key and counters
+COUNTERS = ("attempts", "revisions", "model", "escalation_reason")  # what the layers decide with
 WORKFLOW_NAME = "coordlab-support-desk"
 
 
@@ -86,6 +90,9 @@ class TypedWork(BaseModel):
     reply: str | None = None
     verdict: Verdict | None = None
 
+
+for _kind in (TypedWork, Intake, PolicyHit, OrderView, Decision, Verdict):
+    register_checkpoint_type(_kind)  # MAF restores only the types it is told are safe
 
 Work = TypedWork | dict
 """What travels between executors: typed with the state layer on, a dict of text off."""
@@ -124,9 +131,9 @@ class StepExecutor(Executor):
 
     async def _run(self, work: Work, ctx: WorkflowContext) -> None:
         """Run one attempt of the step (in a thread); send the work on, or yield it if done."""
-        ctx.set_state(TRIAL_KEY, self.backend.trial.key)
         inputs = {key: get(work, key) for key in steps.INPUTS[self.step]}
         route, out = await asyncio.to_thread(self._attempt, inputs)
+        ctx.set_state(TRIAL_KEY, counted(self.backend.trial))
         work = with_result(work, route, out)
         if route == control.DONE:
             await ctx.yield_output(work)
@@ -182,6 +189,12 @@ def build_workflow(backend: MAFBackend, storage: CheckpointStorage | None) -> Wo
     return builder.build()
 
 
+def counted(trial: Trial) -> dict:
+    """The trial's key and the recorder's counters, kept in the workflow state (checkpointed)."""
+    counters = {name: getattr(trial, name) for name in COUNTERS}
+    return {"key": trial.key, **counters, "attempts": dict(trial.attempts)}
+
+
 def _routes_to(target: str):
     return lambda work: route_of(work) == target
 
@@ -231,12 +244,15 @@ class MAFBackend(Backend):
         if self.storage is None:
             raise ConfigError("resuming a trial needs a checkpoint storage")
         saved = await self.storage.list_checkpoints(workflow_name=WORKFLOW_NAME)
-        mine = [c for c in saved if c.state.get(TRIAL_KEY) == self.trial.key]
+        mine = [c for c in saved if c.state.get(TRIAL_KEY, {}).get("key") == self.trial.key]
         if not mine:
             raise ConfigError(f"no checkpoint of trial {self.trial.key} to resume")
         latest = max(mine, key=lambda c: c.iteration_count)
         if not any(latest.messages.values()):  # the trial had ended: nothing to run
             return self.trial
+        for name in COUNTERS:  # go on counting where it stopped
+            setattr(self.trial, name, latest.state[TRIAL_KEY][name])
+        self.trial.attempts = Counter(self.trial.attempts)
         return await self._run(None, checkpoint_id=latest.checkpoint_id)
 
     async def _run(self, stop_after: str | None, **start) -> Trial:
@@ -250,6 +266,9 @@ class MAFBackend(Backend):
                     break  # the checkpoint of this superstep is saved: resume goes on from it
         except Exception as err:  # noqa: BLE001 - an unhandled error crashes the trial
             self.trial.crash(err)
+            self.stopping = True  # (its work may be in flight too)
+        if self.stopping:  # work is still in flight: MAF runs the next trial on a new workflow
+            self.workflow = build_workflow(self, self.storage)
         if not outputs and not self.stopping and not self.trial.crashed:
             self.trial.crashed = "the workflow stopped before the trial finished"
         return self.trial
