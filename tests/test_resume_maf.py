@@ -56,7 +56,8 @@ def _stop_and_resume(spec, profile, ticket, seed, folder):
         second = MAFBackend(desk, FileCheckpointStorage(folder))
         resumed = second.resume_trial(ticket, seed)
         out = dict(stopped=stopped, resumed=resumed, ledger_at_stop=ledger_at_stop)
-        return out | dict(ledger=desk.service.ledger(resumed.key), calls=(calls_at_stop, model.steps))
+        out["ledger"] = desk.service.ledger(resumed.key)
+        return out | dict(calls=(calls_at_stop, model.steps))
     finally:
         session.close()
 
