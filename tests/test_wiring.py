@@ -28,11 +28,28 @@ def _needs(backend):
         pytest.skip(f"{backend}'s extra is not installed")
 
 
-def test_every_registered_backend_has_its_wiring_named():
-    assert set(wiring.WIRING) == set(REGISTRY) == set(CONSTRUCTS)
+def test_every_registered_backend_declares_its_wiring():
+    assert set(REGISTRY) == set(CONSTRUCTS)
+    assert wiring.wired_backends() == available()
 
 
-@pytest.mark.parametrize("backend", sorted(wiring.WIRING))
+def test_a_backend_without_wiring_is_left_out_of_the_grid(monkeypatch):
+    from coordlab.backends.base import register
+    from coordlab.backends.plain import PlainBackend
+
+    class Unwired(PlainBackend):
+        name, wiring = "unwired", None
+
+    register("unwired", Unwired)
+    try:
+        assert "unwired" not in wiring.wired_backends()
+        with pytest.raises(ValueError, match="declares no wiring"):
+            wiring.wiring("unwired")
+    finally:
+        del REGISTRY["unwired"]
+
+
+@pytest.mark.parametrize("backend", sorted(CONSTRUCTS))
 @pytest.mark.parametrize("step", STEPS)
 def test_every_named_symbol_is_the_function_of_that_name(backend, step):
     _needs(backend)
@@ -56,7 +73,7 @@ def test_each_backend_wires_a_step_with_its_own_framework(backend):
 
 
 def test_plain_imports_no_framework():
-    module = importlib.import_module(wiring.WIRING["plain"][0])
+    module = importlib.import_module(wiring.backend_class("plain").__module__)
     tree = ast.parse(inspect.getsource(module))
     imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
                 for alias in node.names]  # fmt: skip
@@ -71,8 +88,12 @@ def test_the_grid_marks_shared_and_own_lines():
 
 
 def test_a_missing_symbol_raises(monkeypatch):
-    module, text, names, constructs = wiring.WIRING["plain"]
-    monkeypatch.setitem(wiring.WIRING, "plain", (module, text, ("PlainBackend._gone",), constructs))
+    from dataclasses import replace
+
+    from coordlab.backends.plain import PlainBackend
+
+    gone = replace(PlainBackend.wiring, symbols=("PlainBackend._gone",))
+    monkeypatch.setattr(PlainBackend, "wiring", gone)
     with pytest.raises(AttributeError):
         wiring.wiring("plain")
 

@@ -39,7 +39,7 @@ from pydantic import BaseModel
 
 from coordlab.backends._autogen_loop import event_loop, requeueable
 from coordlab.backends._autogen_model import AssistantLLM
-from coordlab.backends.base import Backend
+from coordlab.backends.base import Backend, Wiring
 from coordlab.errors import ConfigError
 from coordlab.pipeline import control, steps
 from coordlab.pipeline.context import Desk, Trial
@@ -184,6 +184,11 @@ class AutoGenBackend(Backend):
     """
 
     name = "autogen"
+    wiring = Wiring(
+        "GraphFlow: DiGraphBuilder edges conditional on the route",
+        ("build_team", "DeskAgent.on_messages", "DeskAgent._attempt"),
+        r"DiGraphBuilder\(|\.add_node\(|\.add_edge\(|condition=|GraphFlow\(|handoff_message\(",
+    )
 
     def __init__(self, desk: Desk, checkpointer: MutableMapping | None = None):
         self.models = AssistantLLM(desk.llm, desk.endpoint, desk.seed)

@@ -35,6 +35,8 @@ import importlib.metadata
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, MutableMapping
+from dataclasses import dataclass
+from typing import ClassVar
 
 from coordlab.errors import ConfigError, MissingExtraError
 from coordlab.pipeline.context import Desk, Trial
@@ -50,6 +52,26 @@ BUILT_IN: dict[str, tuple[str, str | None]] = {
     "autogen": ("coordlab.backends.autogen:AutoGenBackend", "autogen"),
 }
 """Backend name -> (``module:Class``, the coordlab extra it needs)."""
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """How a backend wires one step: what the side-by-side view (:mod:`coordlab.viz.wiring`) shows.
+
+    Attributes:
+        summary: the orchestration in a few words.
+        symbols: the qualified names, in the backend's module, of the functions that wire a
+            step; ``{step}`` stands for the step asked about.
+        constructs: a regex of the framework's own constructs in those functions.
+
+    Example:
+        >>> Wiring("a loop", ("MyBackend._run",), r"\\bwhile\\b").symbols
+        ('MyBackend._run',)
+    """
+
+    summary: str
+    symbols: tuple[str, ...]
+    constructs: str
 
 
 class Backend(ABC):
@@ -76,6 +98,8 @@ class Backend(ABC):
       instance, without re-running a finished step or repeating a side effect.
     * ``known_gaps`` maps a conformance check's name to the reason the backend fails it; the
       suite then runs that check as a strict xfail.
+    * Optionally, ``wiring`` (a :class:`Wiring`) names the functions that wire a step, for the
+      notebooks' side-by-side view of the frameworks.
 
     :mod:`coordlab.testing` checks the contract; :func:`register` (or the entry-point group
     ``coordlab.backends``) makes a backend available by name.
@@ -83,6 +107,7 @@ class Backend(ABC):
 
     name: str = ""
     known_gaps: dict[str, str] = {}
+    wiring: ClassVar[Wiring | None] = None
 
     def __init__(self, desk: Desk):
         self.desk = desk

@@ -40,7 +40,7 @@ from typing import Any
 from pydantic import ConfigDict, PrivateAttr
 
 from coordlab.backends._crewai_env import crewai_home, prepare_environment, sandbox_dir
-from coordlab.backends.base import Backend
+from coordlab.backends.base import Backend, Wiring
 from coordlab.errors import ConfigError
 from coordlab.pipeline import control, steps
 from coordlab.pipeline.context import Desk, Trial
@@ -214,6 +214,11 @@ class CrewAIBackend(Backend):
     """
 
     name = "crewai"
+    wiring = Wiring(
+        "Flow: one @listen per step, one @router over all of them",
+        ("DeskFlow.run_{step}", "DeskFlow._run", "DeskFlow.next_step"),
+        r"@listen\(|@router\(|or_\(",
+    )
 
     def __init__(self, desk: Desk, persistence: FlowPersistence | None = None):
         model = CrewAgentLLM(desk.llm, desk.endpoint, desk.seed)

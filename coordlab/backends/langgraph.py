@@ -42,7 +42,7 @@ from langgraph.types import RetryPolicy
 from pydantic import BaseModel
 
 from coordlab.backends._langchain_model import ChatModelLLM, chat_models
-from coordlab.backends.base import Backend
+from coordlab.backends.base import Backend, Wiring
 from coordlab.errors import ConfigError, Rejected, TransientError
 from coordlab.pipeline import control, steps
 from coordlab.pipeline.context import Desk, Trial
@@ -92,6 +92,11 @@ class LangGraphBackend(Backend):
     """
 
     name = "langgraph"
+    wiring = Wiring(
+        "StateGraph: a node per step, conditional edges on its route",
+        ("LangGraphBackend._build", "LangGraphBackend._node"),
+        r"StateGraph\(|RetryPolicy\(|\.add_node\(|\.add_edge\(|\.add_conditional_edges\(",
+    )
 
     def __init__(self, desk: Desk, checkpointer: Any = None):
         chats = chat_models(desk.llm, desk.endpoint, desk.seed)

@@ -13,7 +13,7 @@ the layer stack's, through :mod:`coordlab.pipeline.control`; this file only loop
 
 from __future__ import annotations
 
-from coordlab.backends.base import Backend
+from coordlab.backends.base import Backend, Wiring
 from coordlab.pipeline import control, steps
 from coordlab.pipeline.context import Trial
 from coordlab.types import Ticket
@@ -23,6 +23,11 @@ class PlainBackend(Backend):
     """A plain Python loop over a dict of hand-offs."""
 
     name = "plain"
+    wiring = Wiring(
+        "a Python loop",
+        ("PlainBackend._run",),
+        r"\bwhile\b",
+    )
 
     def run_trial(self, ticket: Ticket, seed: int) -> Trial:
         """Run one ticket."""

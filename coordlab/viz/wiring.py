@@ -1,9 +1,10 @@
 """How each backend wires a step, read from its source at run time (so it never drifts).
 
-:data:`WIRING` names, per backend, the functions that wire one step into the framework: the
-loop (plain), the node and its conditional edges (LangGraph), the ``@listen`` method and the
-``@router`` (CrewAI), the ``DiGraphBuilder`` edges and the agent's turn (AutoGen). A ``{step}``
-in a name stands for the step asked about. :func:`wiring` finds them by name with
+Each backend names, in its class's :class:`~coordlab.backends.base.Wiring`, the functions that
+wire one step into its framework: the loop (plain), the node and its conditional edges
+(LangGraph), the ``@listen`` method and the ``@router`` (CrewAI), the ``DiGraphBuilder`` edges
+and the agent's turn (AutoGen), the workflow's edge groups and the executor's turn (MAF). A
+``{step}`` in a name stands for the step asked about. :func:`wiring` finds them by name with
 :mod:`importlib` and :mod:`inspect`; :func:`wiring_grid` shows the backends side by side, with
 the lines that hand over to the shared decisions (:mod:`coordlab.pipeline.control`) marked.
 A renamed or removed function raises here (and fails ``tests/test_wiring.py``).
@@ -28,29 +29,25 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-WIRING: dict[str, tuple[str, str, tuple[str, ...], str]] = {
-    "plain": ("coordlab.backends.plain", "a Python loop", ("PlainBackend._run",), r"\bwhile\b"),
-    "langgraph": (
-        "coordlab.backends.langgraph",
-        "StateGraph: a node per step, conditional edges on its route",
-        ("LangGraphBackend._build", "LangGraphBackend._node"),
-        r"StateGraph\(|RetryPolicy\(|\.add_node\(|\.add_edge\(|\.add_conditional_edges\(",
-    ),
-    "crewai": (
-        "coordlab.backends.crewai",
-        "Flow: one @listen per step, one @router over all of them",
-        ("DeskFlow.run_{step}", "DeskFlow._run", "DeskFlow.next_step"),
-        r"@listen\(|@router\(|or_\(",
-    ),
-    "autogen": (
-        "coordlab.backends.autogen",
-        "GraphFlow: DiGraphBuilder edges conditional on the route",
-        ("build_team", "DeskAgent.on_messages", "DeskAgent._attempt"),
-        r"DiGraphBuilder\(|\.add_node\(|\.add_edge\(|condition=|GraphFlow\(|handoff_message\(",
-    ),
-}
-"""Backend -> (module, its orchestration in a few words, the wiring functions by name, a regex
-of the framework constructs in them)."""
+from coordlab.backends.base import Wiring, available, backend_class
+
+
+def described(backend: str) -> Wiring:
+    """``backend``'s :class:`~coordlab.backends.base.Wiring` (declared on its class).
+
+    Raises:
+        ValueError: the backend declares none.
+    """
+    found = backend_class(backend).wiring
+    if found is None:
+        raise ValueError(f"backend {backend!r} declares no wiring (Backend.wiring)")
+    return found
+
+
+def wired_backends() -> list[str]:
+    """The available backends that declare their wiring, in registry order."""
+    return [name for name in available() if backend_class(name).wiring is not None]
+
 
 SHARED = re.compile(
     r"control\.(run_step|attempt|execute|on_transient|on_rejected|on_success|next_step)\b"
@@ -60,7 +57,7 @@ SHARED = re.compile(
 
 def wiring_symbols(backend: str, step: str = "decide") -> list[str]:
     """The qualified names of the functions that wire ``step`` in ``backend``."""
-    return [name.format(step=step) for name in WIRING[backend][2]]
+    return [name.format(step=step) for name in described(backend).symbols]
 
 
 def source_of(module: str, qualname: str) -> str:
@@ -94,7 +91,7 @@ def wiring(backend: str, step: str = "decide") -> list[tuple[str, str]]:
     Raises:
         AttributeError: a named function no longer exists in the backend's module.
     """
-    module = WIRING[backend][0]
+    module = backend_class(backend).__module__
     return [
         (name, without_docstring(source_of(module, name))) for name in wiring_symbols(backend, step)
     ]
@@ -186,12 +183,12 @@ def wiring_grid(step: str = "decide", backends: Sequence[str] | None = None) -> 
         >>> repr(grid).split(" · ")[:2]
         ["wiring of step 'decide'", 'plain: PlainBackend._run']
     """
-    backends = list(backends or WIRING)
+    backends = list(backends or wired_backends())
     columns = []
     for backend in backends:
-        sources = wiring(backend, step)
-        code = _code_html(sources, WIRING[backend][3])
-        columns.append(Column(backend, WIRING[backend][1], code, _weight(sources)))
+        sources, how = wiring(backend, step), described(backend)
+        code = _code_html(sources, how.constructs)
+        columns.append(Column(backend, how.summary, code, _weight(sources)))
     caption = "Read from the source now (docstrings left out) —"
     legend = (
         " <span class='own'>the framework's own constructs</span>"
