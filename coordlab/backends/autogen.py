@@ -1,23 +1,20 @@
 r"""The support desk as AutoGen agentchat 0.7: a ``GraphFlow`` of desk agents passing hand-offs.
 
-* orchestration: a :class:`DeskAgent` per step plus ``escalate`` (the leaf GraphFlow needs),
-  wired with ``DiGraphBuilder``; edges are conditional on the route a message names: the next
-  step, itself (a **retry edge**), a blamed step, ``escalate``. The layer stack bounds the
-  loops; ``max_turns`` above that bound is a safety net (a crash);
+* orchestration: a :class:`DeskAgent` per step plus ``escalate``, wired with ``DiGraphBuilder``;
+  edges are conditional on the route a message names: the next step, itself (a **retry
+  edge**), a blamed step, ``escalate``; ``max_turns`` above the layers' bound is a safety net;
 * hand-offs travel in the messages: the task carries the email; each agent takes its inputs
   (``steps.INPUTS``) from the latest hand-offs it heard and posts its own (``steps.OUTPUT``):
-  state on, a ``StructuredMessage[Handoff]`` of typed fields; off, a ``TextMessage``
-  ``"<key>:\n<text>\nNext: <route>"`` that each consumer re-parses. The recorder
-  (:class:`~coordlab.pipeline.context.Trial`) sits beside the team and carries no result;
+  state on, a ``StructuredMessage[Handoff]``; off, a ``TextMessage`` ``"<key>:\n<text>\nNext:
+  <route>"`` that each consumer re-parses. The recorder sits beside the team;
 * LLM steps: an agent hands its prompt, with what it heard, to its ``AssistantAgent``
   (:mod:`coordlab.backends._autogen_model`): that history is AutoGen's cost in tokens;
 * resume: with a ``checkpointer`` (a mutable mapping), ``run_trial(..., stop_after="decide")``
-  stops once that step has finished (a ``FunctionalTermination``) and stores under
-  ``seed/ticket`` the team's ``save_state()`` (chat, graph position, each agent's hand-offs and
-  assistant memory) and the recorder's counters, as JSON (``None`` if the trial ended first);
+  stops once that step has finished (a ``FunctionalTermination``) and stores the team's
+  ``save_state()`` and the recorder's counters under ``seed/ticket`` (``None`` if it ended);
   :meth:`AutoGenBackend.resume_trial` (any instance or process) loads it and the graph goes on
-  where it stopped: no step re-runs, no side effect repeats; the new recorder holds what ran
-  after the resume. The team is built once, reset between trials, on a private event loop.
+  where it stopped: no step re-runs, no side effect repeats. The team is built once, reset
+  between trials, on a private event loop.
 """
 
 from __future__ import annotations
@@ -187,7 +184,7 @@ class AutoGenBackend(Backend):
     wiring = Wiring(
         "GraphFlow: DiGraphBuilder edges conditional on the route",
         ("build_team", "DeskAgent.on_messages", "DeskAgent._attempt"),
-        r"DiGraphBuilder\(|\.add_node\(|\.add_edge\(|condition=|GraphFlow\(|handoff_message\(",
+        r"DiGraphBuilder\(|\.add_(node|edge)\(|condition=|GraphFlow\(|handoff_message\(",
     )
 
     def __init__(self, desk: Desk, checkpointer: MutableMapping | None = None):
@@ -209,7 +206,7 @@ class AutoGenBackend(Backend):
         )
 
     def _stops(self, delta: Sequence) -> bool:  # stop_after has finished, and steps are left
-        ends = (self.stop_after, control.DONE)  # a retry in place, or a finished trial
+        ends = (self.stop_after, control.DONE)  # (a retry in place, or a finished trial)
         return any(m.source == self.stop_after and route_of(m) not in ends for m in delta)
 
     def run_trial(self, ticket: Ticket, seed: int, stop_after: str | None = None) -> Trial:

@@ -8,7 +8,8 @@ Backends are registered by name with a lazy import path: ``import coordlab`` imp
 framework, and asking for a backend whose extra is missing raises
 :class:`~coordlab.errors.MissingExtraError` naming the ``pip install`` to run. Three ways in:
 
-* the built-ins below (``plain``, ``langgraph``, ``crewai``, ``autogen``);
+* the built-ins below (``plain``, ``langgraph``, ``crewai``, ``autogen``; ``maf`` comes in
+  through coordlab's own entry point, as an outside backend would);
 * :func:`register` at run time, with a class or a ``"module:Class"`` string;
 * the entry-point group ``coordlab.backends`` of an installed package, read the first time the
   registry is consulted (the backend's module is imported only when it is asked for); an
@@ -35,9 +36,9 @@ import importlib.metadata
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, MutableMapping
-from dataclasses import dataclass
 from typing import ClassVar
 
+from coordlab.backends.wiring import Wiring
 from coordlab.errors import ConfigError, MissingExtraError
 from coordlab.pipeline.context import Desk, Trial
 from coordlab.types import Ticket
@@ -54,55 +55,31 @@ BUILT_IN: dict[str, tuple[str, str | None]] = {
 """Backend name -> (``module:Class``, the coordlab extra it needs)."""
 
 
-@dataclass(frozen=True)
-class Wiring:
-    """How a backend wires one step: what the side-by-side view (:mod:`coordlab.viz.wiring`) shows.
-
-    Attributes:
-        summary: the orchestration in a few words.
-        symbols: the qualified names, in the backend's module, of the functions that wire a
-            step; ``{step}`` stands for the step asked about.
-        constructs: a regex of the framework's own constructs in those functions.
-
-    Example:
-        >>> Wiring("a loop", ("MyBackend._run",), r"\\bwhile\\b").symbols
-        ('MyBackend._run',)
-    """
-
-    summary: str
-    symbols: tuple[str, ...]
-    constructs: str
-
-
 class Backend(ABC):
     """Runs one ticket through the support desk: the contract a framework file fills in.
 
     A backend is one class (``<Framework>Backend``) with a unique ``name``. The contract:
 
     * ``__init__(desk)`` stores the :class:`~coordlab.pipeline.context.Desk` as ``self.desk``
-      and may build the framework's objects from it (a compiled graph, a flow class, a model
-      adapter). It runs once per seed, never makes a model or tool call, and keeps no
-      per-ticket state: trials of the same seed share the instance.
+      and may build the framework's objects from it. It runs once per seed, never makes a
+      model or tool call, and keeps no per-ticket state: a seed's trials share the instance.
     * ``run_trial(ticket, seed)`` runs the steps of :func:`coordlab.pipeline.steps.flow` on a
       fresh ``Trial(ticket=ticket, seed=seed)`` and returns it finished. The decisions (retry,
       give up, revise, escalate) are the layer stack's, through
       :mod:`coordlab.pipeline.control`; the backend only wires them. It never raises for a
       fault: a transient error recovery does not handle, a bad tool payload or any other
-      exception ends the trial through ``trial.crash(err)``. Every side effect goes through
-      ``desk.tools`` with the desk's request ids and idempotency key, so a retried delivery
-      is never recorded twice.
+      exception ends the trial through ``trial.crash(err)``. Side effects go through
+      ``desk.tools`` (request ids, idempotency key): a retried delivery is recorded once.
     * Hand-offs travel in the framework's own state or messages: a step takes
       ``steps.INPUTS[step]`` from there and its result (from ``control``) goes back there.
     * Optionally, resume: ``run_trial(ticket, seed, stop_after=step)`` stops after a step and
       ``resume_trial(ticket, seed)`` continues from the framework's checkpoint in a new
       instance, without re-running a finished step or repeating a side effect.
-    * ``known_gaps`` maps a conformance check's name to the reason the backend fails it; the
-      suite then runs that check as a strict xfail.
-    * Optionally, ``wiring`` (a :class:`Wiring`) names the functions that wire a step, for the
-      notebooks' side-by-side view of the frameworks.
+    * ``known_gaps``: check name -> why the backend fails it (the suite expects the failure);
+      ``wiring`` (a :class:`Wiring`): how it wires a step, for the side-by-side view.
 
-    :mod:`coordlab.testing` checks the contract; :func:`register` (or the entry-point group
-    ``coordlab.backends``) makes a backend available by name.
+    :mod:`coordlab.testing` checks the contract; :func:`register` (or the entry-point group)
+    makes a backend available by name.
     """
 
     name: str = ""
@@ -127,9 +104,8 @@ Target = str | type[Backend]
 class Registry(MutableMapping):
     """Backend name -> ``(target, extra)``; reads installed entry points on first use.
 
-    Entries set here (built-ins, :func:`register`) take precedence over an entry point of the
-    same name. ``extra`` is the extra a backend's dependencies come with (``None`` if none):
-    coordlab's for a built-in or :func:`register`, its distribution's for an entry point.
+    Entries set here (built-ins, :func:`register`) win over an entry point of the same name.
+    ``extra``: the extra its dependencies come with (an entry point's: of its distribution).
     """
 
     def __init__(self, entries: dict[str, tuple[Target, str | None]]):
@@ -145,7 +121,7 @@ class Registry(MutableMapping):
             if ep.name not in self._entries:
                 extra = ep.extras[0] if ep.extras else None
                 self._entries[ep.name] = (f"{ep.module}:{ep.attr}", extra)
-                dist = getattr(ep, "dist", None)
+                dist = getattr(ep, "dist", None)  # (None for an EntryPoint made by hand)
                 self._origins[ep.name] = dist.name if dist else ep.module.split(".")[0]
 
     def origin(self, name: str) -> str | None:
@@ -197,7 +173,6 @@ def register(name: str, target: Target, extra: str | None = None) -> None:
         >>> backend_class("mine") is Mine, "mine" in available()
         (True, True)
         >>> del REGISTRY["mine"]
-
     """
     if not isinstance(target, str) and not _is_backend(target):
         raise ConfigError(f"backend '{name}': {target!r} is not a Backend subclass")
@@ -216,7 +191,6 @@ def backend_class(backend: str | type[Backend]) -> type[Backend]:
     Raises:
         ConfigError: an unknown name, or a target that is not a :class:`Backend`.
         MissingExtraError: the backend's module needs a package that is not installed.
-
     """
     if _is_backend(backend):
         return backend
@@ -251,7 +225,6 @@ def backend_name(backend: str | type[Backend]) -> str:
         >>> from coordlab.backends.plain import PlainBackend
         >>> backend_name("langgraph"), backend_name(PlainBackend)
         ('langgraph', 'plain')
-
     """
     if isinstance(backend, str):
         return backend
@@ -261,8 +234,8 @@ def backend_name(backend: str | type[Backend]) -> str:
 def available() -> list[str]:
     """Names of the backends whose dependencies are installed.
 
-    A registered target that cannot be a backend (a broken entry point of another package)
-    is left out with a warning, so it cannot take the others down.
+    A target that cannot be a backend (a broken entry point of another package) is left out
+    with a warning, so it cannot take the others down.
     """
     names = []
     for name in REGISTRY:

@@ -2,29 +2,24 @@
 
 * hand-offs travel in the Flow's own state: each listener reads its step's inputs from
   ``self.state`` (:data:`~coordlab.pipeline.steps.INPUTS`) and writes back its output and the
-  ``route`` control chose. State layer on: a ``FlowState`` subclass (:class:`DeskState`) whose
-  typed fields pydantic validates; off: CrewAI's unstructured dict state, holding the text each
-  consumer re-parses. The recorder (steps, tokens, clock, faults) is private, never state;
+  ``route`` control chose. State on: a ``FlowState`` subclass (:class:`DeskState`), validated;
+  off: CrewAI's dict state of the text each consumer re-parses. The recorder is not state;
 * orchestration: a ``@start`` that runs intake, a ``@listen`` per step and one ``@router``
-  over all of them that emits the next step's label (``to_retrieve`` ... ``to_escalate``), so
-  verify loops back to the blamed step; ``suppress_flow_events=True``;
+  over all of them that emits the next step's label (``to_retrieve`` ... ``to_escalate``);
 * LLM steps: a ``Task`` of the step's ``Agent`` (role, goal, backstory) on the simulator behind
   a ``BaseLLM`` or CrewAI's ``LLM(model="openai/...")`` (:mod:`~coordlab.backends._crewai_model`):
-  CrewAI's prompt framing is a real, counted cost. Recovery: ``max_retry_limit=0`` and CrewAI's
-  rate-limit retry off (they re-run or sleep unseen); :func:`~coordlab.pipeline.control.run_step`
-  decides;
+  CrewAI's prompt framing is a real, counted cost. ``max_retry_limit=0`` and CrewAI's rate-limit
+  retry off: :func:`~coordlab.pipeline.control.run_step` decides;
 * checkpoints: with a ``persistence`` (a CrewAI ``FlowPersistence``, e.g.
   :func:`sqlite_persistence`) the flow runs under ``@persist``, which saves the whole state
   (the id ``seed/ticket``, the route, the hand-offs so far, as JSON) after every method.
   ``run_trial(..., stop_after="decide")`` ends the flow once decide has run (the router emits
-  ``stopped``, which nothing listens to); :meth:`CrewAIBackend.resume_trial`, in any instance
-  or process, kicks off a new flow with ``inputs={"id": ...}``: CrewAI restores the latest
-  saved state (validated into :class:`DeskState` with the state layer on). ``@persist`` does
-  not record which methods completed, so the flow starts again at ``@start``, which sees a
-  restored route and runs nothing; the router goes on from there: no finished step re-runs,
-  no side effect repeats. The recorder is not persisted: a resumed trial records what ran after
-  the resume, on the primary model, with fresh attempt counters and retry and revision budgets
-  (CrewAI prints one line when it loads a state).
+  ``stopped``); :meth:`CrewAIBackend.resume_trial`, in any instance or process, kicks off a new
+  flow with ``inputs={"id": ...}``: CrewAI restores the latest saved state. ``@persist`` does
+  not record which methods completed, so ``@start`` runs again, sees a restored route and does
+  nothing; the router goes on: no finished step re-runs, no side effect repeats. The recorder
+  is not persisted: a resumed trial records what ran after the resume, on the primary model,
+  with fresh retry and revision budgets.
 
 Tokens are counted per call, not from ``crew.usage_metrics`` (it double-counts a shared LLM).
 """

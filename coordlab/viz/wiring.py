@@ -29,7 +29,8 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from coordlab.backends.base import Wiring, available, backend_class
+from coordlab.backends.base import available, backend_class
+from coordlab.backends.wiring import Wiring
 
 
 def described(backend: str) -> Wiring:
