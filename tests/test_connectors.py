@@ -2,7 +2,8 @@
 
 The same configuration run in-process (the simulator behind each framework's model adapter)
 and over HTTP (``ChatOpenAI``, CrewAI's native ``LLM``, autogen-ext's
-``OpenAIChatCompletionClient``, the ``openai`` SDK for plain) must give the same trial: the
+``OpenAIChatCompletionClient``, MAF's ``OpenAIChatCompletionClient``, the ``openai`` SDK for
+plain) must give the same trial: the
 server answers exactly as the in-process simulator does, from the text it receives, with the
 ``seed`` the connector sends (the server's own default seed is a different one, so a connector
 that dropped the seed would fail). Token counts match too: every connector sends the text its
@@ -29,11 +30,12 @@ from coordlab.llm.openai_compat import check_endpoint
 from coordlab.llm.profiles import get_profile
 from coordlab.llm.server import SimServer
 
-BACKENDS = ["plain", "langgraph", "crewai", "autogen"]
+BACKENDS = ["plain", "langgraph", "crewai", "autogen", "maf"]
 CONNECTORS = {
     "langgraph": "langchain_openai",
     "crewai": "crewai",
     "autogen": "autogen_ext.models.openai",
+    "maf": "agent_framework_openai",
 }
 """The module each backend's real-endpoint connector lives in."""
 LAYER_GRID = ["none", "all", "state,protocol", "verification,recovery"]
@@ -288,6 +290,8 @@ def connector_settings(name: str, backend) -> dict:
             }
             for tier, llm in llms.items()
         }
+    if name == "maf":
+        return maf_connector_settings(backend)
     from autogen_ext.models.openai import OpenAIChatCompletionClient
 
     clients = backend.models.client.clients
@@ -302,4 +306,23 @@ def connector_settings(name: str, backend) -> dict:
             "seed": dumped["seed"],
             "timeout": dumped["timeout"],
         }
+    return out
+
+
+def maf_connector_settings(backend) -> dict:
+    """MAF: each tier's agents share one ``OpenAIChatCompletionClient``; options are the agents'."""
+    from agent_framework.openai import OpenAIChatCompletionClient
+
+    out = {}
+    for (tier, _), agent in backend.models.agents.items():
+        client, options = agent.client, agent.default_options
+        assert type(client) is OpenAIChatCompletionClient
+        settings = {
+            "model": client.model,
+            "retries": client.client.max_retries,
+            "temperature": options["temperature"],
+            "seed": options["seed"],
+            "timeout": client.client.timeout,
+        }
+        assert out.setdefault(tier, settings) == settings
     return out

@@ -10,16 +10,24 @@ from coordlab.backends.base import REGISTRY, available
 from coordlab.viz import wiring
 
 STEPS = ("intake", "retrieve", "lookup", "decide", "compose", "verify", "deliver", "escalate")
-FRAMEWORKS = ("langgraph", "langchain_core", "crewai", "autogen_agentchat", "autogen_core")
+FRAMEWORKS = (
+    "langgraph", "langchain_core", "crewai", "autogen_agentchat", "autogen_core", "agent_framework",
+)  # fmt: skip
 
 CONSTRUCTS = {
     "plain": ("while ",),
     "langgraph": ("StateGraph(", ".add_node(", ".add_conditional_edges("),
     "crewai": ("@listen(", "@router("),
     "autogen": ("DiGraphBuilder(", ".add_edge(", "condition="),
+    "maf": ("WorkflowBuilder(", ".add_switch_case_edge_group(", "Case(", "send_message("),
 }
 """What each backend's wiring of a step must contain: its framework's own constructs."""
-OWN = {"langgraph": "add_conditional_edges", "crewai": "@router", "autogen": "DiGraphBuilder"}
+OWN = {
+    "langgraph": "add_conditional_edges",
+    "crewai": "@router",
+    "autogen": "DiGraphBuilder",
+    "maf": "WorkflowBuilder",
+}
 """A construct only that framework has."""
 
 

@@ -8,10 +8,11 @@
   output (``yield_output``). The layer stack bounds the loops; ``max_iterations`` above that
   bound is a safety net (a crash);
 * hand-offs travel in the messages: each executor receives the work so far, takes its inputs
-  (``steps.INPUTS``) from it and sends it on with its own result and route: state on, a typed
-  :class:`TypedWork` message (pydantic models, validated); off, a ``dict`` of the text each
-  consumer re-parses. The recorder (:class:`~coordlab.pipeline.context.Trial`) sits beside the
-  workflow and carries no result;
+  (``steps.INPUTS``) from it and sends it on with its own result and route
+  (:mod:`~coordlab.backends._maf_work`): state on, a typed
+  :class:`~coordlab.backends._maf_work.TypedWork` message (pydantic models, validated); off, a
+  ``dict`` of the text each consumer re-parses. The recorder
+  (:class:`~coordlab.pipeline.context.Trial`) sits beside the workflow and carries no result;
 * LLM steps: MAF ``Agent`` objects over a ``BaseChatClient``
   (:mod:`coordlab.backends._maf_model`): the simulator in process, MAF's own
   ``OpenAIChatCompletionClient`` for a real endpoint. Each agent's instructions (the step's
@@ -32,20 +33,16 @@ loop; MAF's OpenTelemetry instrumentation is off unless you turn it on
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import replace
-
-from pydantic import BaseModel
 
 from coordlab.backends._autogen_loop import event_loop
 from coordlab.backends._maf_env import prepare_environment
-from coordlab.backends.base import Backend
+from coordlab.backends.base import Backend, Wiring
 from coordlab.errors import ConfigError
 from coordlab.pipeline import control, steps
 from coordlab.pipeline.context import Desk, Trial
-from coordlab.types import Decision, Intake, OrderView, PolicyHit, Ticket, Verdict
+from coordlab.types import Ticket
 
 prepare_environment()
 
@@ -58,68 +55,14 @@ from agent_framework import (  # noqa: E402
     WorkflowBuilder,
     WorkflowContext,
     handler,
-    register_checkpoint_type,
 )
 
 from coordlab.backends._maf_model import AgentLLM  # noqa: E402
+from coordlab.backends._maf_work import TypedWork, Work, get, route_of, routes_from, with_result  # noqa: E402
 
 TRIAL_KEY = "coordlab.trial"  # the workflow state entry: the trial's key and counters
 COUNTERS = ("attempts", "revisions", "model", "escalation_reason")  # what the layers decide with
 WORKFLOW_NAME = "coordlab-support-desk"
-
-
-class _RetryEdgesAreBounded(logging.Filter):
-    """Drops MAF's self-loop warning: a self-edge is a retry edge, and the layers bound it."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("Self-loop detected")
-
-
-logging.getLogger("agent_framework._workflows._validation").addFilter(_RetryEdgesAreBounded())
-
-
-class TypedWork(BaseModel):
-    """The work message with the state layer on: the typed hand-offs and the route."""
-
-    route: str
-    email: str
-    intake: Intake | None = None
-    passages: list[PolicyHit] | None = None
-    order: OrderView | None = None
-    decision: Decision | None = None
-    reply: str | None = None
-    verdict: Verdict | None = None
-
-
-for _kind in (TypedWork, Intake, PolicyHit, OrderView, Decision, Verdict):
-    register_checkpoint_type(_kind)  # MAF restores only the types it is told are safe
-
-Work = TypedWork | dict
-"""What travels between executors: typed with the state layer on, a dict of text off."""
-
-
-def get(work: Work, key: str):
-    """A hand-off from the work (``None`` if no step has produced it yet)."""
-    return work.get(key) if isinstance(work, dict) else getattr(work, key)
-
-
-def with_result(work: Work, route: str, out: dict) -> Work:
-    """The work sent on: ``out`` (the step's hand-off, empty if it failed) and the route."""
-    if isinstance(work, dict):
-        return {**work, **out, "route": route}
-    return TypedWork.model_validate({**dict(work), **out, "route": route})
-
-
-def route_of(work: Work) -> str:
-    """The route the work names."""
-    return get(work, "route")
-
-
-def routes_from(nodes: Sequence[str], node: str) -> list[str]:
-    """Where ``node`` may send the work: itself, earlier steps, ``escalate``, the next step last."""
-    at = nodes.index(node)
-    loops = [*nodes[: at + 1], control.ESCALATE]
-    return list(dict.fromkeys([*loops, *nodes[at + 1 : at + 2]]))
 
 
 class StepExecutor(Executor):
@@ -214,6 +157,12 @@ class MAFBackend(Backend):
     """
 
     name = "maf"
+    wiring = Wiring(
+        "Workflow: an executor per step, a switch-case edge group on its route",
+        ("build_workflow", "StepExecutor._run", "StepExecutor._attempt"),
+        r"WorkflowBuilder\(|add_switch_case_edge_group\(|Case\(|Default\(|send_message\(|"
+        r"yield_output\(",
+    )
 
     def __init__(self, desk: Desk, checkpoint_storage: CheckpointStorage | None = None):
         self.models = AgentLLM(desk.llm, desk.endpoint, desk.seed)
