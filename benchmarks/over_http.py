@@ -1,6 +1,6 @@
 """ms per trial in-process vs over HTTP (serve-sim through each backend's own connector).
 
-    python benchmarks/over_http.py [--backends plain,langgraph,crewai,autogen] [--tickets N]
+    python benchmarks/over_http.py [--backends plain,langgraph,crewai,autogen,maf] [--tickets N]
 
 The same trials (profile ``perfect`` by default, so no stalled call or retry is timed) run in
 this process against the simulator, then against ``serve-sim`` on localhost; times are the best
@@ -30,7 +30,7 @@ def best_ms(args, backend: str, llm=None) -> tuple[float, dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--backends", default="plain,langgraph,crewai,autogen")
+    parser.add_argument("--backends", default="plain,langgraph,crewai,autogen,maf")
     parser.add_argument("--tickets", type=int, default=40)
     parser.add_argument("--layers", default="all")
     parser.add_argument("--profile", default="perfect")

@@ -283,11 +283,74 @@ def autogen_floor(layers: Layers, tickets, repeat: int) -> float:
     return best_ms_per_trial(repeat, len(tickets), run_all)
 
 
+def maf_floor(layers: Layers, tickets, repeat: int) -> float:
+    """A MAF ``Workflow`` of the backend's shape whose executors only call the model and hand on.
+
+    The same executors and switch-case route edges as :func:`coordlab.backends.maf.build_workflow`;
+    each executor walks to the next one in order, sending the work message with the hand-off its
+    step would add (typed or text); an LLM executor first runs its step's ``Agent`` (the same
+    adapter, :class:`~coordlab.backends._maf_model.AgentLLM`) on a canned prompt.
+    """
+    from agent_framework import Case, Default, Executor, Message, WorkflowBuilder, handler
+
+    from coordlab.backends._autogen_loop import event_loop
+    from coordlab.backends._maf_model import AgentLLM
+    from coordlab.backends._maf_work import TypedWork, route_of, routes_from, with_result
+
+    canned, desk = canned_handoffs(layers, tickets)
+    models, loop, typed = AgentLLM(desk.llm), event_loop(), desk.pipeline.codec.typed
+    asked = [Message(m.role, [m.content]) for m in canned_messages()]
+    nodes = (*flow(desk), "escalate")
+    order = list(nodes[:-1])
+
+    class FloorExecutor(Executor):
+        def __init__(self, name: str):
+            super().__init__(id=name)
+            at = order.index(name) if name in order else len(order)
+            self.after = order[at + 1] if at + 1 < len(order) else "done"
+            self.out = {key: canned[key]} if (key := OUTPUT[name]) else {}
+
+        async def hand_on(self, work, ctx) -> None:
+            if self.id in LLM_STEPS:
+                await models.agents["primary", self.id].run(asked)
+            work = with_result(work, self.after, self.out)
+            if self.after == "done":
+                await ctx.yield_output(work)
+            else:
+                await ctx.send_message(work)
+
+    kind = TypedWork if typed else dict  # (explicit: this module's annotations are strings)
+
+    class Floor(FloorExecutor):
+        @handler(input=kind, output=kind, workflow_output=kind)
+        async def on_work(self, work, ctx) -> None:
+            await self.hand_on(work, ctx)
+
+    executors = {n: Floor(n) for n in nodes}
+    builder = WorkflowBuilder(max_iterations=4 * len(nodes), start_executor=executors[nodes[0]])
+    for node in nodes[:-1]:
+        *cases, last = routes_from(nodes, node)
+        branches = [Case(lambda w, t=t: route_of(w) == t, executors[t]) for t in cases]
+        builder.add_switch_case_edge_group(executors[node], [*branches, Default(executors[last])])
+    workflow = builder.build()
+
+    async def one_trial(ticket):
+        work = {"route": nodes[0], "email": ticket.email}
+        await workflow.run(TypedWork(**work) if typed else work)
+
+    def run_all():
+        for ticket in tickets:
+            loop.run(one_trial(ticket))
+
+    return best_ms_per_trial(repeat, len(tickets), run_all)
+
+
 FLOORS = {
     "plain": plain_floor,
     "langgraph": langgraph_floor,
     "crewai": crewai_floor,
     "autogen": autogen_floor,
+    "maf": maf_floor,
 }
 
 

@@ -1,6 +1,6 @@
 """The default sweep timed on each executor, printed as ratios; peak memory as the sweep grows.
 
-    python benchmarks/sweep.py [--tickets 300] [--backends plain,langgraph,crewai,autogen]
+    python benchmarks/sweep.py [--tickets 300] [--backends plain,langgraph,crewai,autogen,maf]
                                [--executors serial,process,ray] [--workers 2]
 
 The default sweep is every available backend × the 16 on/off layer settings × 300 tickets

@@ -18,7 +18,7 @@ import coordlab
 from coordlab.experiment.store import ResultStore
 
 HERE = Path(__file__).parent / "results"
-FRAMEWORKS = "plain,langgraph,crewai,autogen"
+FRAMEWORKS = "plain,langgraph,crewai,autogen,maf"
 ALL = coordlab.Layers()  # every layer on (the string "all" in a grid means the 16 settings)
 VERIFY_MODES = ("off", "gate", "critic-vague", "critic-strict", "full")
 
