@@ -84,7 +84,8 @@ def test_a_stopped_trial_resumes_at_compose_in_a_new_workflow(spec, tmp_path):
 def test_the_checkpoint_is_mafs_own_with_the_work_in_flight(tmp_path):
     """The checkpoint at the stop: compose's work message waits, the counters are state."""
     got = _stop_and_resume("state", "perfect", TICKETS[0], 0, tmp_path)
-    listing = FileCheckpointStorage(tmp_path).list_checkpoints(workflow_name=WORKFLOW_NAME)
+    name = f"{WORKFLOW_NAME} {Layers.parse('state').label}"  # one name per layer setting
+    listing = FileCheckpointStorage(tmp_path).list_checkpoints(workflow_name=name)
     saved = asyncio.run(listing)
     counted = [c for c in saved if c.state.get(TRIAL_KEY)]
     assert {c.state[TRIAL_KEY]["key"] for c in counted} == {got["stopped"].key}
@@ -120,17 +121,55 @@ def test_a_trial_that_ends_before_the_stop_leaves_nothing_to_resume(tmp_path):
     assert got["resumed"].records == [] and got["ledger"] == []
 
 
-def test_stopping_needs_a_storage_and_resuming_a_checkpoint():
+def test_stopping_needs_a_storage_a_step_and_resuming_a_checkpoint():
     session = Session(Layers.parse("none"))
     try:
         desk = session.desk_for(get_profile("perfect"), 0, TICKETS[:1])
         with pytest.raises(ConfigError, match="checkpoint storage"):
             MAFBackend(desk).run_trial(TICKETS[0], 0, stop_after="decide")
         backend = MAFBackend(desk, InMemoryCheckpointStorage())
+        with pytest.raises(ConfigError, match="cannot stop after 'decied'"):
+            backend.run_trial(TICKETS[0], 0, stop_after="decied")
+        backend.run_trial(TICKETS[0], 0)  # no stop: nothing is checkpointed
         with pytest.raises(ConfigError, match="no checkpoint"):
             backend.resume_trial(TICKETS[0], 0)
     finally:
         session.close()
+
+
+def test_a_rerun_trial_resumes_from_its_latest_stop():
+    """Stopped after decide, then again after intake: resume goes on from intake's stop."""
+    session = Session(Layers.parse("all"))
+    try:
+        desk = session.desk_for(get_profile("perfect"), 0, TICKETS[:2])
+        storage = InMemoryCheckpointStorage()
+        first = MAFBackend(desk, storage)
+        first.run_trial(TICKETS[0], 0, stop_after="decide")  # (more supersteps than intake's)
+        first.run_trial(TICKETS[1], 0, stop_after="decide")  # another trial in between
+        first.run_trial(TICKETS[0], 0, stop_after="intake")
+        resumed = MAFBackend(desk, storage).resume_trial(TICKETS[0], 0)
+        assert [r.step for r in resumed.records][:2] == ["retrieve", "lookup"]
+        assert resumed.crashed is None and len(desk.service.ledger(resumed.key)) == 1
+    finally:
+        session.close()
+
+
+def test_checkpoints_of_another_layer_setting_are_not_restored():
+    """The same trial stopped under `state` is not resumed by a `state,recovery` backend."""
+    storage, sessions = InMemoryCheckpointStorage(), []
+    try:
+        backends = {}
+        for spec in ("state", "state,recovery"):
+            sessions.append(session := Session(Layers.parse(spec)))
+            desk = session.desk_for(get_profile("perfect"), 0, TICKETS[:1])
+            backends[spec] = MAFBackend(desk, storage)
+        backends["state"].run_trial(TICKETS[0], 0, stop_after="decide")
+        with pytest.raises(ConfigError, match="no checkpoint"):
+            backends["state,recovery"].resume_trial(TICKETS[0], 0)
+        assert backends["state"].resume_trial(TICKETS[0], 0).records[0].step == "compose"
+    finally:
+        for session in sessions:
+            session.close()
 
 
 @pytest.mark.parametrize("profile", ["uniform-97", "outage"])

@@ -39,16 +39,20 @@ from agent_framework import (  # noqa: E402
     ChatResponse,
     FunctionInvocationLayer,
     Message,
+    prepend_instructions_to_messages,
 )
 from agent_framework.observability import ChatTelemetryLayer  # noqa: E402
+
+from coordlab.backends._maf_env import keep_instrumentation_off  # noqa: E402
+
+keep_instrumentation_off()
 
 MODEL_TIERS = ("primary", "fallback")
 
 
-def to_said(messages: Sequence[Message], instructions: str | None = None) -> list[Said]:
-    """MAF messages (after the agent's instructions, as a system message) as coordlab's."""
-    said = [Said("system", instructions)] if instructions else []
-    return said + [Said(str(m.role), m.text) for m in messages]
+def to_said(messages: Sequence[Message]) -> list[Said]:
+    """MAF messages as coordlab's (roles kept, contents as text)."""
+    return [Said(str(m.role), m.text) for m in messages]
 
 
 class SimChatClient(
@@ -70,8 +74,8 @@ class SimChatClient(
 
     OTEL_PROVIDER_NAME = "coordlab"
 
-    def __init__(self, llm, tier: str = "primary"):
-        super().__init__()
+    def __init__(self, llm, tier: str = "primary", **kwargs):
+        super().__init__(**kwargs)
         self.llm, self.tier = llm, tier
 
     def _inner_get_response(self, *, messages, stream: bool, options: Mapping, **kwargs):
@@ -81,7 +85,9 @@ class SimChatClient(
 
     async def _answer(self, messages: Sequence[Message], options: Mapping) -> ChatResponse:
         options = await self._validate_options(options)
-        done = self.llm.complete(to_said(messages, options.get("instructions")), self.tier)
+        # the agent's instructions as a system message first, as MAF's OpenAI clients send them
+        asked = prepend_instructions_to_messages(list(messages), options.get("instructions"))
+        done = self.llm.complete(to_said(asked), self.tier)
         usage = {"input_token_count": done.tokens_in, "output_token_count": done.tokens_out}
         return ChatResponse(
             messages=[Message("assistant", [done.text])],

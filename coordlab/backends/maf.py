@@ -37,7 +37,7 @@ from collections import Counter
 from dataclasses import replace
 
 from coordlab.backends._autogen_loop import event_loop
-from coordlab.backends._maf_env import prepare_environment
+from coordlab.backends._maf_env import prepare_environment, retry_edges_expected
 from coordlab.backends.base import Backend, Wiring
 from coordlab.errors import ConfigError
 from coordlab.pipeline import control, steps
@@ -62,7 +62,7 @@ from coordlab.backends._maf_work import TypedWork, Work, get, route_of, routes_f
 
 TRIAL_KEY = "coordlab.trial"  # the workflow state entry: the trial's key and counters
 COUNTERS = ("attempts", "revisions", "model", "escalation_reason")  # what the layers decide with
-WORKFLOW_NAME = "coordlab-support-desk"
+WORKFLOW_NAME = "coordlab-support-desk"  # + the layer setting: one name per workflow shape
 
 
 class StepExecutor(Executor):
@@ -71,11 +71,16 @@ class StepExecutor(Executor):
     def __init__(self, step: str, backend: MAFBackend):
         super().__init__(id=step)
         self.step, self.backend = step, backend
+        ends = [] if step == control.ESCALATE else routes_from(backend.nodes, step)
+        self.routes = {*ends, control.DONE}  # where its edges go (and the end of the trial)
 
     async def _run(self, work: Work, ctx: WorkflowContext) -> None:
         """Run one attempt of the step (in a thread); send the work on, or yield it if done."""
         inputs = {key: get(work, key) for key in steps.INPUTS[self.step]}
         route, out = await asyncio.to_thread(self._attempt, inputs)
+        if route not in self.routes:  # the Default edge would take it on without a word
+            self.backend.trial.crash(ValueError(f"{self.step} chose no route it has: {route!r}"))
+            route = control.DONE
         ctx.set_state(TRIAL_KEY, counted(self.backend.trial))
         work = with_result(work, route, out)
         if route == control.DONE:
@@ -113,15 +118,14 @@ class TextStepExecutor(StepExecutor):
         await self._run(work, ctx)
 
 
-def build_workflow(backend: MAFBackend, storage: CheckpointStorage | None) -> Workflow:
+def build_workflow(backend: MAFBackend) -> Workflow:
     """The workflow: the executors and a switch-case edge group per executor on its route."""
     kind = TypedStepExecutor if backend.desk.pipeline.codec.typed else TextStepExecutor
     executors = {step: kind(step, backend) for step in backend.nodes}
     builder = WorkflowBuilder(
         max_iterations=turn_limit(backend.desk),
-        name=WORKFLOW_NAME,
+        name=workflow_name(backend.desk),
         start_executor=executors[backend.nodes[0]],
-        checkpoint_storage=storage,
     )
     for node, source in executors.items():
         if node == control.ESCALATE:
@@ -129,7 +133,13 @@ def build_workflow(backend: MAFBackend, storage: CheckpointStorage | None) -> Wo
         *cases, last = routes_from(backend.nodes, node)
         branches = [Case(condition=_routes_to(t), target=executors[t]) for t in cases]
         builder.add_switch_case_edge_group(source, [*branches, Default(target=executors[last])])
-    return builder.build()
+    with retry_edges_expected():
+        return builder.build()
+
+
+def workflow_name(desk: Desk) -> str:
+    """The workflow's name: its checkpoints are found by it, so it names the layer setting."""
+    return f"{WORKFLOW_NAME} {desk.layers.label}"
 
 
 def counted(trial: Trial) -> dict:
@@ -172,17 +182,20 @@ class MAFBackend(Backend):
         self.nodes = (*steps.flow(self.desk), control.ESCALATE)
         self._loop = event_loop()
         self.models.loop = self._loop.loop
-        self.workflow = build_workflow(self, checkpoint_storage)
+        self.workflow = build_workflow(self)
 
     def run_trial(self, ticket: Ticket, seed: int, stop_after: str | None = None) -> Trial:
-        """Run one ticket (``stop_after``: stop once that step has finished, checkpointed)."""
+        """Run one ticket (``stop_after``: checkpoint each superstep, stop after that step)."""
         if stop_after and self.storage is None:
             raise ConfigError("stopping a trial to resume it needs a checkpoint storage")
+        if stop_after and stop_after not in self.nodes[:-1]:
+            raise ConfigError(f"cannot stop after {stop_after!r}: the steps are {self.nodes[:-1]}")
         self.trial = Trial(ticket=ticket, seed=seed)
         work = {"route": self.nodes[0], "email": ticket.email}
         if self.desk.pipeline.codec.typed:
             work = TypedWork(**work)
-        return self._loop.run(self._run(stop_after, message=work))
+        storage = self.storage if stop_after else None  # (checkpoints only for a stop)
+        return self._loop.run(self._run(stop_after, message=work, checkpoint_storage=storage))
 
     def resume_trial(self, ticket: Ticket, seed: int) -> Trial:
         """Continue a stopped trial from its checkpoint; the new recorder holds what ran now."""
@@ -192,32 +205,44 @@ class MAFBackend(Backend):
     async def _resume(self) -> Trial:
         if self.storage is None:
             raise ConfigError("resuming a trial needs a checkpoint storage")
-        saved = await self.storage.list_checkpoints(workflow_name=WORKFLOW_NAME)
-        mine = [c for c in saved if c.state.get(TRIAL_KEY, {}).get("key") == self.trial.key]
+        saved = await self.storage.list_checkpoints(workflow_name=self.workflow.name)
+        key = self.trial.key  # (a run's first checkpoint holds the state before its first step)
+        mine = [c for c in saved if c.iteration_count and c.state[TRIAL_KEY]["key"] == key]
         if not mine:
-            raise ConfigError(f"no checkpoint of trial {self.trial.key} to resume")
-        latest = max(mine, key=lambda c: c.iteration_count)
+            raise ConfigError(f"no checkpoint of trial {key} to resume")
+        latest = max(mine, key=lambda c: c.timestamp)
         if not any(latest.messages.values()):  # the trial had ended: nothing to run
             return self.trial
         for name in COUNTERS:  # go on counting where it stopped
             setattr(self.trial, name, latest.state[TRIAL_KEY][name])
         self.trial.attempts = Counter(self.trial.attempts)
-        return await self._run(None, checkpoint_id=latest.checkpoint_id)
+        storage = self.storage
+        return await self._run(None, checkpoint_id=latest.checkpoint_id, checkpoint_storage=storage)
 
     async def _run(self, stop_after: str | None, **start) -> Trial:
         self.stop_after, self.stopping = stop_after, False
         outputs = []
         try:
-            async for event in self.workflow.run(stream=True, **start):
-                if event.type == "output":
-                    outputs.append(event.data)
-                if event.type == "superstep_completed" and self.stopping:
-                    break  # the checkpoint of this superstep is saved: resume goes on from it
+            async with self.workflow.run(stream=True, **start) as events:
+                saved = self.workflow.get_last_checkpoint_id()
+                async for event in events:
+                    if event.type == "output":
+                        outputs.append(event.data)
+                    if event.type == "superstep_completed" and self.stopping:
+                        self._check_saved(saved)
+                        break  # its checkpoint is saved: resume goes on from there
+                    if event.type == "superstep_completed":
+                        saved = self.workflow.get_last_checkpoint_id()
         except Exception as err:  # noqa: BLE001 - an unhandled error crashes the trial
             self.trial.crash(err)
             self.stopping = True  # (its work may be in flight too)
         if self.stopping:  # work is still in flight: MAF runs the next trial on a new workflow
-            self.workflow = build_workflow(self, self.storage)
+            self.workflow = build_workflow(self)
         if not outputs and not self.stopping and not self.trial.crashed:
             self.trial.crashed = "the workflow stopped before the trial finished"
         return self.trial
+
+    def _check_saved(self, before: str | None) -> None:
+        """Raise unless the stopping superstep saved a checkpoint (MAF only logs a failed save)."""
+        if self.workflow.get_last_checkpoint_id() == before:
+            raise RuntimeError(f"the checkpoint after {self.stop_after} was not saved")
