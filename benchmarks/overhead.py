@@ -294,6 +294,7 @@ def maf_floor(layers: Layers, tickets, repeat: int) -> float:
     from agent_framework import Case, Default, Executor, Message, WorkflowBuilder, handler
 
     from coordlab.backends._autogen_loop import event_loop
+    from coordlab.backends._maf_env import retry_edges_expected
     from coordlab.backends._maf_model import AgentLLM
     from coordlab.backends._maf_work import TypedWork, route_of, routes_from, with_result
 
@@ -332,7 +333,8 @@ def maf_floor(layers: Layers, tickets, repeat: int) -> float:
         *cases, last = routes_from(nodes, node)
         branches = [Case(lambda w, t=t: route_of(w) == t, executors[t]) for t in cases]
         builder.add_switch_case_edge_group(executors[node], [*branches, Default(executors[last])])
-    workflow = builder.build()
+    with retry_edges_expected():
+        workflow = builder.build()
 
     async def one_trial(ticket):
         work = {"route": nodes[0], "email": ticket.email}

@@ -1,33 +1,27 @@
 """The support desk as a Microsoft Agent Framework (MAF 1.x) workflow of step executors.
 
-* orchestration: a ``Workflow`` built with ``WorkflowBuilder``: one :class:`StepExecutor` per
-  step (``verify`` only with the verification layer) plus ``escalate``. An executor runs one
-  attempt of its step and sends the ticket's work on; a switch-case edge group per executor
-  routes it on the route it names: itself (a **retry edge**), the step a rejection blames
-  (revise), ``escalate``, or by default the next step. A finished trial is the workflow's
-  output (``yield_output``). The layer stack bounds the loops; ``max_iterations`` above that
-  bound is a safety net (a crash);
-* hand-offs travel in the messages: each executor receives the work so far, takes its inputs
-  (``steps.INPUTS``) from it and sends it on with its own result and route
-  (:mod:`~coordlab.backends._maf_work`): state on, a typed
-  :class:`~coordlab.backends._maf_work.TypedWork` message (pydantic models, validated); off, a
-  ``dict`` of the text each consumer re-parses. The recorder
-  (:class:`~coordlab.pipeline.context.Trial`) sits beside the workflow and carries no result;
-* LLM steps: MAF ``Agent`` objects over a ``BaseChatClient``
-  (:mod:`coordlab.backends._maf_model`): the simulator in process, MAF's own
-  ``OpenAIChatCompletionClient`` for a real endpoint. Each agent's instructions (the step's
+* orchestration: a ``Workflow`` from ``WorkflowBuilder``: one :class:`StepExecutor` per step
+  (``verify`` only with the verification layer) plus ``escalate``. An executor runs one attempt
+  of its step and sends the ticket's work on; its switch-case edge group routes the work on the
+  route it names: itself (a **retry edge**), the step a rejection blames, ``escalate``, or by
+  default the next step. A finished trial is the workflow's output (``yield_output``);
+  ``max_iterations`` above the layers' bound on loops is a safety net (a crash);
+* hand-offs travel in the messages (:mod:`~coordlab.backends._maf_work`): each executor takes
+  its inputs (``steps.INPUTS``) from the work it receives and sends it on with its own result
+  and route: state on, a typed ``TypedWork`` message (pydantic, validated); off, a ``dict`` of
+  the text each consumer re-parses. The recorder (:class:`~coordlab.pipeline.context.Trial`)
+  sits beside the workflow and carries no result;
+* LLM steps: MAF ``Agent`` objects over a ``BaseChatClient`` (:mod:`~coordlab.backends._maf_model`)
+  or MAF's ``OpenAIChatCompletionClient`` for a real endpoint; their instructions (the step's
   persona) are what MAF costs in tokens;
-* resume: with a ``checkpoint_storage`` (MAF's ``InMemoryCheckpointStorage`` or
-  ``FileCheckpointStorage``) the workflow checkpoints every superstep, the trial's key in its
-  state. ``run_trial(..., stop_after="decide")`` stops once that step has finished and routed
-  on (after its superstep's checkpoint); :meth:`MAFBackend.resume_trial` (any instance or
-  process) restores the trial's latest checkpoint and runs on: no step re-runs, no side effect
-  repeats; the new recorder holds what ran after the resume, and goes on counting retries,
-  revisions and the model tier from the counters saved in the workflow state.
+* resume: with a ``checkpoint_storage`` (MAF's in-memory or file storage),
+  ``run_trial(..., stop_after="decide")`` checkpoints every superstep (the recorder's counters
+  in the workflow state) and stops after the one in which decide finished;
+  :meth:`MAFBackend.resume_trial` (any instance or process) restores the trial's latest
+  checkpoint and runs on: no step re-runs, no side effect repeats, the counters go on.
 
-The workflow is built once per backend instance and runs trial after trial on a private event
-loop; MAF's OpenTelemetry instrumentation is off unless you turn it on
-(:mod:`coordlab.backends._maf_env`).
+The workflow is built once per backend instance (again after a stop) and runs on a private
+event loop; MAF's telemetry is off unless asked for (:mod:`~coordlab.backends._maf_env`).
 """
 
 from __future__ import annotations
@@ -220,27 +214,34 @@ class MAFBackend(Backend):
         return await self._run(None, checkpoint_id=latest.checkpoint_id, checkpoint_storage=storage)
 
     async def _run(self, stop_after: str | None, **start) -> Trial:
-        self.stop_after, self.stopping = stop_after, False
-        outputs = []
+        self.stop_after, self.stopping, finished = stop_after, False, False
         try:
-            async with self.workflow.run(stream=True, **start) as events:
-                saved = self.workflow.get_last_checkpoint_id()
-                async for event in events:
-                    if event.type == "output":
-                        outputs.append(event.data)
-                    if event.type == "superstep_completed" and self.stopping:
-                        self._check_saved(saved)
-                        break  # its checkpoint is saved: resume goes on from there
-                    if event.type == "superstep_completed":
-                        saved = self.workflow.get_last_checkpoint_id()
+            if stop_after:
+                finished = await self._run_to_stop(**start)
+            else:
+                finished = bool((await self.workflow.run(**start)).get_outputs())
         except Exception as err:  # noqa: BLE001 - an unhandled error crashes the trial
             self.trial.crash(err)
             self.stopping = True  # (its work may be in flight too)
         if self.stopping:  # work is still in flight: MAF runs the next trial on a new workflow
             self.workflow = build_workflow(self)
-        if not outputs and not self.stopping and not self.trial.crashed:
+        if not finished and not self.stopping and not self.trial.crashed:
             self.trial.crashed = "the workflow stopped before the trial finished"
         return self.trial
+
+    async def _run_to_stop(self, **start) -> bool:
+        """Stream the run; leave it after the superstep in which ``stop_after`` finished."""
+        finished = False
+        async with self.workflow.run(stream=True, **start) as events:
+            saved = self.workflow.get_last_checkpoint_id()
+            async for event in events:
+                finished |= event.type == "output"
+                if event.type == "superstep_completed" and self.stopping:
+                    self._check_saved(saved)
+                    break  # its checkpoint is saved: resume goes on from there
+                if event.type == "superstep_completed":
+                    saved = self.workflow.get_last_checkpoint_id()
+        return finished
 
     def _check_saved(self, before: str | None) -> None:
         """Raise unless the stopping superstep saved a checkpoint (MAF only logs a failed save)."""
