@@ -132,3 +132,12 @@ def test_report_on_missing_results_is_one_clear_error(tmp_path):
     assert done.returncode == 2
     assert done.stderr.startswith("coordlab: error: no results at")
     assert not page.exists()
+
+
+def test_report_creates_the_folder_it_is_asked_to_write_into(made, tmp_path):
+    results, *_ = made
+    page = tmp_path / "not" / "yet" / "report.html"
+    done = _cli("report", str(results), "--out", str(page))
+    assert done.returncode == 0, done.stderr
+    assert page.read_text().startswith("<!DOCTYPE html>") or "<html" in page.read_text()
+    assert sorted(p.name for p in page.parent.iterdir()) == ["report.html"]  # no temp file left

@@ -112,7 +112,11 @@ def summary_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_report(results: str | Path, out: str | Path) -> Path:
-    """Write the HTML report for ``results`` to ``out``; return its absolute path."""
+    """Write the HTML report for ``results`` to ``out``; return its absolute path.
+
+    ``out``'s folder is created if it does not exist; the page is written to a hidden file
+    beside it and renamed, so a failed write never leaves half a page.
+    """
     frame = load_results(results)
     try:
         import matplotlib
@@ -130,6 +134,7 @@ def write_report(results: str | Path, out: str | Path) -> Path:
     plt.close("all")
     command = parts.sweep_command(parts.read_manifest(results), frame, str(results))
     page = _page(frame, command, f"coordlab report {results} --out {out}", images)
+    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(out)
