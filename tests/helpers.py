@@ -29,3 +29,22 @@ def outcomes(rows) -> dict:
     for r in rows:
         out[r["outcome"]] = out.get(r["outcome"], 0) + 1
     return out
+
+
+class RecordingLLM:
+    """A model that answers with ``llm`` and keeps every conversation it was sent.
+
+    ``steps`` names the step of each call (from the prompt's ``[coordlab] step=...`` header);
+    clear ``calls`` to start counting again.
+    """
+
+    def __init__(self, llm):
+        self.llm, self.calls = llm, []
+
+    @property
+    def steps(self) -> list[str]:
+        return [messages[-1].content.split("step=")[1].split()[0] for messages in self.calls]
+
+    def complete(self, messages, model="primary"):
+        self.calls.append(messages)
+        return self.llm.complete(messages, model)

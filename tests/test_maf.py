@@ -10,6 +10,8 @@ import pytest
 
 pytest.importorskip("agent_framework")
 
+from helpers import RecordingLLM  # noqa: E402
+
 import coordlab  # noqa: E402
 from coordlab import Layers, load_tickets  # noqa: E402
 from coordlab.backends import maf  # noqa: E402
@@ -64,17 +66,6 @@ def _probe(home, extra):
     return done.stdout, done.stderr
 
 
-class Recording:
-    """The desk's model, keeping every conversation it was sent."""
-
-    def __init__(self, llm):
-        self.llm, self.calls = llm, []
-
-    def complete(self, messages, model="primary"):
-        self.calls.append(messages)
-        return self.llm.complete(messages, model)
-
-
 def _backend(spec, profile="perfect", tickets=None):
     session = Session(Layers.parse(spec))
     desk = session.desk_for(get_profile(profile), 0, tickets or load_tickets(limit=4))
@@ -117,7 +108,7 @@ def test_each_llm_call_is_the_persona_then_coordlabs_prompt():
             "compose",
             "verify",
         }
-        recording = Recording(backend.models.agents["primary", "intake"].client.llm)
+        recording = RecordingLLM(backend.models.agents["primary", "intake"].client.llm)
         for client in {id(a.client): a.client for a in backend.models.agents.values()}.values():
             client.llm = recording
         backend.run_trial(load_tickets(limit=1)[0], 0)

@@ -12,6 +12,7 @@ import pytest
 pytest.importorskip("agent_framework")
 
 from agent_framework import FileCheckpointStorage, InMemoryCheckpointStorage  # noqa: E402
+from helpers import RecordingLLM  # noqa: E402
 
 from coordlab import Layers, load_tickets  # noqa: E402
 from coordlab.backends.maf import TRIAL_KEY, WORKFLOW_NAME, MAFBackend  # noqa: E402
@@ -21,17 +22,6 @@ from coordlab.llm.profiles import get_profile  # noqa: E402
 
 TICKETS = load_tickets(limit=60)
 WORK = ["intake", "retrieve", "lookup", "decide"]
-
-
-class Recording:
-    """The desk's model, remembering which step each call was for."""
-
-    def __init__(self, llm):
-        self.llm, self.steps = llm, []
-
-    def complete(self, messages, model="primary"):
-        self.steps.append(messages[-1].content.split("step=")[1].split()[0])
-        return self.llm.complete(messages, model)
 
 
 def _uninterrupted(spec, profile, ticket, seed):
@@ -48,11 +38,11 @@ def _stop_and_resume(spec, profile, ticket, seed, folder):
     session = Session(Layers.parse(spec))
     try:
         desk = session.desk_for(get_profile(profile), seed, TICKETS)
-        desk.llm = model = Recording(desk.llm)
+        desk.llm = model = RecordingLLM(desk.llm)
         first = MAFBackend(desk, FileCheckpointStorage(folder))
         stopped = first.run_trial(ticket, seed, stop_after="decide")
         ledger_at_stop = desk.service.ledger(stopped.key)
-        calls_at_stop, model.steps = model.steps, []
+        calls_at_stop, model.calls = model.steps, []
         second = MAFBackend(desk, FileCheckpointStorage(folder))
         resumed = second.resume_trial(ticket, seed)
         out = dict(stopped=stopped, resumed=resumed, ledger_at_stop=ledger_at_stop)
