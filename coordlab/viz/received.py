@@ -37,6 +37,7 @@ from coordlab.types import Ticket
 from coordlab.viz.figures import new_axes
 from coordlab.viz.tables import Table
 from coordlab.viz.wiring import Column, Grid
+from coordlab.viz.wiring import tag as wiring_tag
 
 SOURCES = ("prompt", "persona", "framing", "team messages", "earlier turns")
 """Where a call's input tokens come from (see the module docstring)."""
@@ -253,12 +254,14 @@ def _messages_html(call: Call, holders: dict[int, list[str]], fold: bool) -> str
     """The call's messages as one ``<pre>``, each tagged with its role, additions tinted."""
     blocks = []
     for i, message in enumerate(call.messages):
-        tag = f"<span class='name'>[{html.escape(message.role)}]</span>\n"
+        tag = f"{wiring_tag('name', '[' + html.escape(message.role) + ']')}\n"
         if i in holders:
             blocks.append(tag + _tint_around(message.content, holders[i], fold))
         else:
             blocks.append(tag + _tint(message.content, _source(message)))
-    return "<pre style='white-space:pre-wrap;max-height:60em'>" + "\n".join(blocks) + "</pre>"
+    look = "white-space:pre-wrap;overflow-wrap:anywhere;max-height:60em;overflow:auto;"
+    look += "font-size:11px;margin:0 8px"
+    return f"<pre style='{look}'>" + "\n".join(blocks) + "</pre>"
 
 
 def _tint(text: str, source: str) -> str:
@@ -284,5 +287,5 @@ def _plain(text: str, fold: bool, head: int = 90, tail: int = 60) -> str:
     start = text[:head].rsplit(None, 1)[0]
     end = text[-tail:].split(None, 1)[-1]
     hidden = count_tokens(text[len(start) : len(text) - len(end)])
-    middle = f"<span class='fold'> ⋯ {hidden} more tokens of the prompt ⋯ </span>"
+    middle = wiring_tag("fold", f" ⋯ {hidden} more tokens of the prompt ⋯ ")
     return html.escape(start) + middle + html.escape(end)

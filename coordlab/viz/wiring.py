@@ -105,23 +105,35 @@ class Column:
     title: str
     subtitle: str
     body: str
-    weight: int = 1
 
 
-GRID_CSS = (
-    "<style>.coordlab-grid{display:grid;gap:8px;align-items:start}"
-    ".coordlab-grid .col{border:1px solid #ddd;border-radius:4px;min-width:0}"
-    ".coordlab-grid h4{margin:0;padding:4px 8px;background:#f3f4f6;font-size:13px}"
-    ".coordlab-grid .sub{padding:2px 8px;color:#555;font-size:11px;min-height:2.6em}"
-    ".coordlab-grid .code,.coordlab-grid pre{margin:0;padding:4px 8px;font-family:monospace;"
-    "font-size:10.5px;line-height:1.35;max-height:36em;overflow:auto;overflow-wrap:break-word}"
-    ".coordlab-grid .ln{white-space:pre-wrap;text-indent:-4ch;overflow-wrap:break-word}"
-    ".coordlab-grid .shared{background:#fff3bf}.coordlab-grid .own{background:#d0ebff}"
-    ".coordlab-grid .name{color:#2a6f97;font-weight:bold}"
-    ".coordlab-grid .fold{color:#868e96;font-style:italic}"
-    ".coordlab-grid .caption{grid-column:1/-1;color:#555;font-size:12px}"
-    ".coordlab-grid .caption span{padding:0 4px;margin-left:4px}</style>"
-)
+STYLE = {
+    "grid": "display:grid;gap:8px;align-items:start;"
+    "grid-template-columns:repeat(auto-fill,minmax(min(100%,34em),1fr))",
+    "col": "border:1px solid #ddd;border-radius:4px;min-width:0",
+    "h4": "margin:0;padding:4px 8px;background:#f3f4f6;font-size:13px",
+    "sub": "padding:2px 8px;color:#555;font-size:11px;min-height:2.6em",
+    "code": "margin:0;padding:4px 8px;font-family:monospace;font-size:11px;line-height:1.35;"
+    "overflow-x:auto",
+    "ln": "white-space:pre-wrap;text-indent:-4ch;overflow-wrap:anywhere",
+    "shared": "background:#fff3bf",
+    "own": "background:#d0ebff",
+    "name": "color:#2a6f97;font-weight:bold",
+    "fold": "color:#868e96;font-style:italic",
+    "caption": "grid-column:1/-1;color:#555;font-size:12px",
+}
+"""Inline styles: a notebook shows them even when it is not trusted (a ``<style>`` is dropped).
+Columns are at least 34em wide and wrap onto more rows when the page is narrow."""
+
+
+def styled(kind: str) -> str:
+    """The ``class`` and inline ``style`` attributes of an element of :data:`STYLE`'s ``kind``."""
+    return f"class='{kind}' style='{STYLE[kind]}'"
+
+
+def tag(kind: str, text: str) -> str:
+    """``text`` in a span styled as ``kind`` (``own``, ``shared``, ``name``, ``fold``)."""
+    return f"<span {styled(kind)}>{text}</span>"
 
 
 class Grid:
@@ -129,7 +141,7 @@ class Grid:
 
     Args:
         columns: the columns, left to right.
-        caption: how to read it (under the columns).
+        caption: how to read it (above the columns).
         text: the plain-text form (what a notebook's saved output compares).
         legend: HTML shown after the caption (e.g. what each colour means).
     """
@@ -141,15 +153,13 @@ class Grid:
 
     def _repr_html_(self) -> str:
         cols = "".join(
-            f"<div class='col'><h4>{html.escape(c.title)}</h4>"
-            f"<div class='sub'>{html.escape(c.subtitle)}</div>{c.body}</div>"
+            f"<div {styled('col')}><h4 style='{STYLE['h4']}'>{html.escape(c.title)}</h4>"
+            f"<div {styled('sub')}>{html.escape(c.subtitle)}</div>{c.body}</div>"
             for c in self.columns
         )
         caption = html.escape(self.caption) + self.legend
-        caption = f"<div class='caption'>{caption}</div>" if caption else ""
-        widths = " ".join(f"minmax(0,{c.weight}fr)" for c in self.columns)
-        style = f"grid-template-columns:{widths}"
-        return f"{GRID_CSS}<div class='coordlab-grid' style='{style}'>{cols}{caption}</div>"
+        caption = f"<div {styled('caption')}>{caption}</div>" if caption else ""
+        return f"<div class='coordlab-grid' style='{STYLE['grid']}'>{caption}{cols}</div>"
 
     def __repr__(self) -> str:
         return self.text
@@ -159,21 +169,15 @@ def _code_html(sources: Sequence[tuple[str, str]], constructs: str) -> str:
     """Sources one block per line (a long line wraps under its own indent), constructs marked."""
     lines = []
     for name, source in sources:
-        lines.append(f"<div class='name'># {html.escape(name)}</div>")
+        lines.append(f"<div {styled('name')}># {html.escape(name)}</div>")
         for line in source.rstrip().splitlines():
             kind = "shared" if SHARED.search(line) else "own" if re.search(constructs, line) else ""
             indent = len(line) - len(line.lstrip())
-            style = f"padding-left:{indent + 4}ch"
+            look = f"{STYLE['ln']};padding-left:{indent + 4}ch;{STYLE.get(kind, '')}"
             text = html.escape(line.strip()) or " "
-            lines.append(f"<div class='ln {kind}' style='{style}'>{text}</div>")
-        lines.append("<div class='ln'> </div>")
-    return "<div class='code'>" + "".join(lines[:-1]) + "</div>"
-
-
-def _weight(sources: Sequence[tuple[str, str]]) -> int:
-    """A column's share of the width: its longest line, between 55 and 90 characters."""
-    longest = max(len(line) for _, source in sources for line in source.splitlines())
-    return min(90, max(55, longest))
+            lines.append(f"<div class='ln {kind}' style='{look}'>{text}</div>")
+        lines.append(f"<div class='ln' style='{STYLE['ln']}'> </div>")
+    return f"<div {styled('code')}>" + "".join(lines[:-1]) + "</div>"
 
 
 def wiring_grid(step: str = "decide", backends: Sequence[str] | None = None) -> Grid:
@@ -188,13 +192,9 @@ def wiring_grid(step: str = "decide", backends: Sequence[str] | None = None) -> 
     columns = []
     for backend in backends:
         sources, how = wiring(backend, step), described(backend)
-        code = _code_html(sources, how.constructs)
-        columns.append(Column(backend, how.summary, code, _weight(sources)))
+        columns.append(Column(backend, how.summary, _code_html(sources, how.constructs)))
     caption = "Read from the source now (docstrings left out) —"
-    legend = (
-        " <span class='own'>the framework's own constructs</span>"
-        " <span class='shared'>a call to the shared decisions (coordlab.pipeline.control),"
-        " the same functions in every backend</span>"
-    )
+    shared = "a call to the shared decisions (coordlab.pipeline.control), the same everywhere"
+    legend = f" {tag('own', 'the framework’s own constructs')} {tag('shared', shared)}"
     names = " · ".join(f"{b}: {', '.join(wiring_symbols(b, step))}" for b in backends)
     return Grid(columns, caption, f"wiring of step {step!r} · {names}", legend)
