@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import BaseModel
-
+from coordlab.backends._handoffs import TypedHandoffs
 from coordlab.backends._maf_env import prepare_environment
 from coordlab.pipeline import control
 from coordlab.types import Decision, Intake, OrderView, PolicyHit, Verdict
@@ -25,17 +24,11 @@ prepare_environment()
 from agent_framework import register_checkpoint_type  # noqa: E402
 
 
-class TypedWork(BaseModel):
-    """The work message with the state layer on: the typed hand-offs and the route."""
+class TypedWork(TypedHandoffs):
+    """The work message with the state layer on: the typed hand-offs, the email and the route."""
 
     route: str
     email: str
-    intake: Intake | None = None
-    passages: list[PolicyHit] | None = None
-    order: OrderView | None = None
-    decision: Decision | None = None
-    reply: str | None = None
-    verdict: Verdict | None = None
 
 
 for _kind in (TypedWork, Intake, PolicyHit, OrderView, Decision, Verdict):

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections import Counter
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import replace
 
@@ -43,7 +42,6 @@ from coordlab.pipeline.context import Desk, Trial
 from coordlab.types import Decision, Intake, OrderView, PolicyHit, Ticket, Verdict
 
 CUSTOMER = "customer"  # the task's source; its body: "Ticket <id>", a blank line, the email
-_COUNTERS = ("attempts", "revisions", "model", "escalation_reason")  # the recorder's, resumed
 _TEXT_RE = re.compile(r"\A(?:(\w+):(?: (none)|\n(.*))\n)?Next: (\w+)\Z", re.S)
 
 
@@ -224,8 +222,7 @@ class AutoGenBackend(Backend):
             raise ConfigError(f"no checkpoint of trial {trial.key} to resume")
         if not (saved := self.checkpointer[trial.key]):  # None: the trial had ended
             return trial
-        for name, value in saved["recorder"].items():  # go on counting where it stopped
-            setattr(trial, name, Counter(value) if name == "attempts" else value)
+        trial.resume_counters(saved["recorder"])  # go on counting where it stopped
         return self._loop.run(self._run(None, saved["team"]))
 
     async def _run(self, task, state: Mapping | None, stop_after: str | None = None) -> Trial:
@@ -246,5 +243,5 @@ class AutoGenBackend(Backend):
 
     async def _checkpoint(self) -> dict:
         """The team's state and the recorder's counters that the layers decide with."""
-        recorder = {name: getattr(self.trial, name) for name in _COUNTERS}
-        return {"team": requeueable(await self.team.save_state()), "recorder": recorder}
+        team = requeueable(await self.team.save_state())
+        return {"team": team, "recorder": self.trial.counters()}

@@ -39,27 +39,21 @@ from typing import Any, TypedDict
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy
-from pydantic import BaseModel
 
+from coordlab.backends._handoffs import TypedHandoffs
 from coordlab.backends._langchain_model import ChatModelLLM, chat_models
 from coordlab.backends.base import Backend, Wiring
 from coordlab.errors import ConfigError, Rejected, TransientError
 from coordlab.pipeline import control, steps
 from coordlab.pipeline.context import Desk, Trial
-from coordlab.types import Decision, Intake, OrderView, PolicyHit, Ticket, Verdict
+from coordlab.types import Ticket
 
 
-class TypedDeskState(BaseModel):
+class TypedDeskState(TypedHandoffs):
     """Graph state with the state layer on: the typed hand-offs (validated by pydantic)."""
 
     email: str
     route: str = ""
-    intake: Intake | None = None
-    passages: list[PolicyHit] | None = None
-    order: OrderView | None = None
-    decision: Decision | None = None
-    reply: str | None = None
-    verdict: Verdict | None = None
 
 
 class TextDeskState(TypedDict, total=False):

@@ -27,7 +27,6 @@ event loop; MAF's telemetry is off unless asked for (:mod:`~coordlab.backends._m
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from dataclasses import replace
 
 from coordlab.backends._autogen_loop import event_loop
@@ -55,7 +54,6 @@ from coordlab.backends._maf_model import AgentLLM  # noqa: E402
 from coordlab.backends._maf_work import TypedWork, Work, get, route_of, routes_from, with_result  # noqa: E402
 
 TRIAL_KEY = "coordlab.trial"  # the workflow state entry: the trial's key and counters
-COUNTERS = ("attempts", "revisions", "model", "escalation_reason")  # what the layers decide with
 WORKFLOW_NAME = "coordlab-support-desk"  # + the layer setting: one name per workflow shape
 
 
@@ -138,8 +136,7 @@ def workflow_name(desk: Desk) -> str:
 
 def counted(trial: Trial) -> dict:
     """The trial's key and the recorder's counters, kept in the workflow state (checkpointed)."""
-    counters = {name: getattr(trial, name) for name in COUNTERS}
-    return {"key": trial.key, **counters, "attempts": dict(trial.attempts)}
+    return {"key": trial.key, **trial.counters()}
 
 
 def _routes_to(target: str):
@@ -207,9 +204,7 @@ class MAFBackend(Backend):
         latest = max(mine, key=lambda c: c.timestamp)
         if not any(latest.messages.values()):  # the trial had ended: nothing to run
             return self.trial
-        for name in COUNTERS:  # go on counting where it stopped
-            setattr(self.trial, name, latest.state[TRIAL_KEY][name])
-        self.trial.attempts = Counter(self.trial.attempts)
+        self.trial.resume_counters(latest.state[TRIAL_KEY])  # go on counting where it stopped
         storage = self.storage
         return await self._run(None, checkpoint_id=latest.checkpoint_id, checkpoint_storage=storage)
 

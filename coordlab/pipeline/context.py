@@ -85,6 +85,31 @@ class Trial:
         """``seed/ticket``: the trial's id in the ledger."""
         return f"{self.seed}/{self.ticket.id}"
 
+    def counters(self) -> dict:
+        """What the layers decide with (attempts, revisions, model tier, escalation reason).
+
+        Plain data, for a framework's checkpoint: :meth:`resume_counters` takes it back, so a
+        resumed trial goes on counting retries and revisions on the same model tier.
+
+        Example:
+            >>> from coordlab import load_tickets
+            >>> trial = Trial(ticket=load_tickets(limit=1)[0], seed=0)
+            >>> trial.next_attempt("intake"), trial.counters()["attempts"]
+            (1, {'intake': 1})
+        """
+        return {
+            "attempts": dict(self.attempts),
+            "revisions": self.revisions,
+            "model": self.model,
+            "escalation_reason": self.escalation_reason,
+        }
+
+    def resume_counters(self, saved: dict) -> None:
+        """Go on counting from :meth:`counters` saved at a checkpoint."""
+        self.attempts = Counter(saved["attempts"])
+        self.revisions, self.model = saved["revisions"], saved["model"]
+        self.escalation_reason = saved["escalation_reason"]
+
     def next_attempt(self, step: str) -> int:
         """Count one more execution of ``step`` and return its attempt number."""
         self.attempts[step] += 1
