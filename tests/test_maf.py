@@ -130,8 +130,12 @@ def test_maf_costs_the_persona_and_nothing_else():
     assert [r["outcome"] for r in mine] == [r["outcome"] for r in plain]
     assert [r["llm_calls"] for r in mine] == [r["llm_calls"] for r in plain]
     assert [r["tokens_out"] for r in mine] == [r["tokens_out"] for r in plain]
-    extra = sum(r["tokens_in"] for r in mine) - sum(r["tokens_in"] for r in plain)
-    assert 0 < extra < 0.2 * sum(r["tokens_in"] for r in plain)
+    calls = coordlab.record_calls(["maf"], ["none", "all"], load_tickets(limit=10))
+    for row in calls.sources().frame.to_dict("records"):
+        if row["backend"] != "maf":
+            continue
+        assert row["persona"] > 0 and row["extra"] == pytest.approx(row["persona"]), row
+        assert row["framing"] == row["team messages"] == row["earlier turns"] == 0, row
 
 
 def test_runs_inside_an_already_running_event_loop():
