@@ -9,7 +9,7 @@ from coordlab.llm.profiles import targeted_profile
 
 KINDS = {
     "state": [("intake", "format_drift"), ("intake", "dropped_field"), ("decide", "format_drift")],
-    "protocol": [("lookup", "schema_drift")],
+    "protocol": [("lookup", "schema_drift"), ("lookup", "expired_credentials")],
     "verification": [
         ("intake", "wrong_intent"),
         ("retrieve", "low_recall"),
@@ -22,6 +22,7 @@ KINDS = {
     "recovery": [(s, "timeout") for s in ("intake", "lookup", "decide", "compose")]
     + [
         ("decide", "rate_limit"),
+        ("lookup", "rate_limit"),
         ("retrieve", "empty_retrieval"),
         ("deliver", "timeout_before_effect"),
         ("deliver", "timeout_after_effect"),

@@ -188,6 +188,26 @@ for _name, _steps, _what in _TRANSIENT:
         for s in _steps
     ]
 _KINDS[-1] = replace(_KINDS[-1], weight=0.0)  # verify's rate_limit: only when targeted
+_KINDS += [  # the order service's own faults: only when targeted, or under ``flaky-tools``
+    FaultKind(
+        "rate_limit",
+        "lookup",
+        "FM-3.1 Premature termination",
+        ("recovery",),
+        "the order service answers 429 Too Many Requests",
+        transient=True,
+        weight=0.0,
+    ),
+    FaultKind(
+        "expired_credentials",
+        "lookup",
+        "FM-3.1 Premature termination",
+        ("protocol",),
+        "the order service answers 401: the access token has expired and stays so until refreshed",
+        transient=True,
+        weight=0.0,
+    ),
+]
 
 FAULT_KINDS: dict[tuple[str, str], FaultKind] = {(k.step, k.name): k for k in _KINDS}
 """Every fault kind, by ``(step, name)``."""
@@ -211,9 +231,9 @@ def faults_caught_by(layer: str, alone: bool = False) -> list[tuple[str, str]]:
 
     Example:
         >>> faults_caught_by("protocol")
-        [('intake', 'wrong_order_id'), ('lookup', 'schema_drift')]
+        [('intake', 'wrong_order_id'), ('lookup', 'schema_drift'), ('lookup', 'expired_credentials')]
         >>> faults_caught_by("protocol", alone=True)
-        [('lookup', 'schema_drift')]
+        [('lookup', 'schema_drift'), ('lookup', 'expired_credentials')]
     """
     return [
         (k.step, k.name) for k in _KINDS if layer in (k.caught_by[:1] if alone else k.caught_by)

@@ -71,8 +71,15 @@ PROFILES: dict[str, FaultProfile] = {
         name="correlated-97", reliability=_rel([0.97] * 6), hard_multiplier=CORRELATION
     ),
     "outage": FaultProfile(name="outage", reliability=_rel(SEED_002), outage_rate=0.25),
+    "flaky-tools": FaultProfile(
+        name="flaky-tools",
+        reliability=_rel(SEED_002) | {"lookup": 0.85},
+        mix=DEFAULT_MIX
+        | {"lookup": {"timeout": 1, "rate_limit": 2, "expired_credentials": 1, "schema_drift": 1}},
+    ),
 }
-"""The built-in profiles (DESIGN §10)."""
+"""The built-in profiles (DESIGN §10), and ``flaky-tools``: ``seed-002`` with an order service
+that fails 15% of lookups, mostly on its own account (rate limits, expired access tokens)."""
 
 
 FAMILIES = {"uniform": 1.0, "correlated": CORRELATION}

@@ -24,6 +24,7 @@ from coordlab.pipeline.context import Desk, Trial
 from coordlab.pipeline.prompts import order_section, render_passages
 from coordlab.pipeline.support_desk import ESCALATE
 from coordlab.retrieval.index import query_for
+from coordlab.tools.store import AUTH_S, LOOKUP_FAULTS
 from coordlab.tracing import call as traced_call
 
 INPUTS: dict[str, tuple[str, ...]] = {s.name: s.inputs for s in TABLE} | {ESCALATE: ("intake",)}
@@ -142,7 +143,7 @@ def lookup(desk: Desk, trial: Trial, work: Mapping) -> dict:
         return {"order": None}
     attempt = trial.next_attempt("lookup")
     trial.clock_s += 0.05
-    fault = desk.injector.draw(trial.ticket.id, "lookup", attempt, ["timeout", "schema_drift"])
+    fault = desk.injector.draw(trial.ticket.id, "lookup", attempt, list(LOOKUP_FAULTS))
     details = dict(model=desk.tools.protocol, received=order_id, fault=fault)
     try:
         with traced_call(trial.key, "tool get_order", tool=desk.tools.protocol):
@@ -150,12 +151,16 @@ def lookup(desk: Desk, trial: Trial, work: Mapping) -> dict:
         order = desk.pipeline.codec.order(payload, order_id)
     except TransientError as err:
         trial.clock_s += err.virtual_s
+        details["fault"] = err.kind  # a token expired earlier stays so: not this draw's doing
         trial.record("lookup", False, error=str(err), **details)
         raise
     except Rejected as err:
         ok = reference.lookup_ok(desk, order_id, None)
         trial.record("lookup", ok, error=err.reason, caught_by=err.layer, **details)
         raise
+    if fault == "expired_credentials":  # the tools refreshed the token and asked again
+        trial.clock_s += 2 * AUTH_S
+        details["caught_by"] = "protocol"
     ok = reference.lookup_ok(desk, order_id, order)
     trial.record("lookup", ok, produced=repr(order), **details)
     return {"order": desk.pipeline.codec.carry("order", order)}

@@ -106,8 +106,19 @@ class McpTools:
         return result.structuredContent or {}
 
     def get_order(self, order_id: str, request_id: str) -> dict:
-        """The validated order record."""
-        return self.call("get_order", {"order_id": order_id, "request_id": request_id})
+        """The validated order record; on a 401, refresh the access token and ask once more.
+
+        The client owns its credentials, as an MCP client's auth provider does on an HTTP
+        transport: an expired token is the protocol's business, not the pipeline's.
+        """
+        arguments = {"order_id": order_id, "request_id": request_id}
+        try:
+            return self.call("get_order", arguments)
+        except TransientError as err:
+            if err.kind != "expired_credentials":
+                raise
+        self.service.refresh_credentials(request_id)
+        return self.call("get_order", arguments)
 
     def deliver(
         self,

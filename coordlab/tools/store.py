@@ -1,8 +1,10 @@
 """The order store and the append-only ledger of side effects (SQLite), with injected faults.
 
 :class:`OrderService` is the "upstream system" behind the tools. It fails the way real services
-do, keyed like every other fault by the request id ``seed/ticket/step/attempt``: lookups time out
-or answer in a drifted schema, deliveries time out before or *after* their side effect.
+do, keyed like every other fault by the request id ``seed/ticket/step/attempt``: lookups time out,
+are rate-limited (429), find the caller's access token expired (401: it stays expired for the
+rest of the trial until the caller refreshes it) or answer in a drifted schema; deliveries time
+out before or *after* their side effect.
 It also enforces authorisation itself: a refund above the approval threshold without an
 approval token, or above the amount paid, is refused whatever the caller decided.
 """
@@ -17,10 +19,14 @@ from dataclasses import dataclass
 
 from coordlab.errors import Rejected, TransientError
 from coordlab.llm.faults import FaultInjector
-from coordlab.llm.pricing import TIMEOUT_S
+from coordlab.llm.pricing import RATE_LIMIT_S, TIMEOUT_S
 from coordlab.types import Order
 
 APPROVAL_THRESHOLD = 200.0
+LOOKUP_FAULTS = ("timeout", "rate_limit", "expired_credentials", "schema_drift")
+"""The faults an order lookup can meet (the lookup step draws the same kinds to record them)."""
+AUTH_S = 0.02
+"""Virtual seconds of a refused (401) call, and of a token refresh."""
 _STATUS_CODES = {"processing": 1, "shipped": 2, "delivered": 3}
 
 
@@ -53,6 +59,8 @@ class OrderService:
 
     def __init__(self, orders: Iterable[Order], injector: FaultInjector | None = None):
         self.injector = injector
+        self._expired: set[str] = set()
+        self._refreshed: set[str] = set()
         self._lock = threading.Lock()
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
         self._db.executescript(
@@ -73,15 +81,33 @@ class OrderService:
     def fetch(self, order_id: str, request_id: str) -> dict | None:
         """The order as the upstream API returns it (``None`` if unknown)."""
         rid = RequestId.parse(request_id)
-        fault = self._fault(rid, ["timeout", "schema_drift"])
+        fault = self._fault(rid, list(LOOKUP_FAULTS))
+        if fault == "expired_credentials" and rid.trial not in self._refreshed:
+            self._expired.add(rid.trial)
+        if rid.trial in self._expired:
+            raise TransientError(
+                "expired_credentials", "lookup", "order service answered 401: token expired", AUTH_S
+            )
         if fault == "timeout":
             raise TransientError("timeout", "lookup", "order service timed out", TIMEOUT_S)
+        if fault == "rate_limit":
+            raise TransientError("rate_limit", "lookup", "order service answered 429", RATE_LIMIT_S)
         with self._lock:
             row = self._db.execute("SELECT json FROM orders WHERE id = ?", (order_id,)).fetchone()
         if row is None:
             return None
         order = Order.model_validate_json(row[0])
         return _drifted(order) if fault == "schema_drift" else _payload(order)
+
+    def refresh_credentials(self, request_id: str) -> None:
+        """Issue the trial of ``request_id`` a new access token (what an auth client does on 401).
+
+        The new token does not expire again during the trial.
+        """
+        trial = RequestId.parse(request_id).trial
+        with self._lock:
+            self._expired.discard(trial)
+            self._refreshed.add(trial)
 
     def record(
         self,
