@@ -230,8 +230,8 @@ def faults_caught_by(layer: str, alone: bool = False) -> list[tuple[str, str]]:
     ``alone=True`` lists only the kinds ``layer`` is first for.
 
     Example:
-        >>> faults_caught_by("protocol")
-        [('intake', 'wrong_order_id'), ('lookup', 'schema_drift'), ('lookup', 'expired_credentials')]
+        >>> faults_caught_by("protocol")[:2]
+        [('intake', 'wrong_order_id'), ('lookup', 'schema_drift')]
         >>> faults_caught_by("protocol", alone=True)
         [('lookup', 'schema_drift'), ('lookup', 'expired_credentials')]
     """
