@@ -26,7 +26,15 @@ from coordlab.errors import ConfigError
 MODES: dict[str, tuple[str, ...]] = {
     "state": ("off", "typed"),
     "protocol": ("off", "mcp"),
-    "verification": ("off", "gate", "critic-strict", "critic-vague", "full"),
+    "verification": (
+        "off",
+        "gate",
+        "critic-strict",
+        "critic-vague",
+        "per-step",
+        "gate+per-step",
+        "full",
+    ),
     "recovery": ("off", "retry", "full"),
 }
 """Each layer's modes; the first is off, the last is what ``on`` means."""

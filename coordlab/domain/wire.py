@@ -18,7 +18,7 @@ Example:
     >>> head
     '[coordlab] step=verify ticket=T0001 attempt=1 format=json critic=strict'
     >>> read_header(head)
-    Header(step='verify', ticket='T0001', attempt=1, typed=True, critic='strict')
+    Header(step='verify', ticket='T0001', attempt=1, typed=True, critic='strict', checks='compose')
     >>> print(render_answer("decide", {"action": "refund", "amount": 24.0,
     ...                                "policy_ids": ["POL-01"]}, typed=False))
     Action: refund
@@ -43,7 +43,11 @@ from coordlab.types import OrderView
 
 HEADER_RE = re.compile(r"\[coordlab\] step=(\w+) ticket=(\S+) attempt=(\d+)((?: [a-z]+=\S*)*)")
 """A request header; group 1 is the step, 2 the ticket, 3 the attempt, 4 the flags."""
-FLAGS = {"format": ("text", "json"), "critic": ("vague", "strict")}
+FLAGS = {
+    "format": ("text", "json"),
+    "critic": ("vague", "strict"),
+    "checks": ("compose", "intake", "decide"),
+}
 """Each header flag and its values; the first value is what an absent flag means."""
 END = "### End"
 """A line after which a framework's own text follows the last section."""
@@ -61,12 +65,27 @@ class Header:
     """``format=json``: the answer is one JSON object of the step's output model."""
     critic: str | None
     """``critic=strict|vague`` at ``verify`` (``None`` at other steps)."""
+    checks: str | None = None
+    """``checks=intake|decide|compose`` at ``verify``: the last step whose output the critic
+    reviews (a critic on every hand-off); absent, the whole bundle up to compose."""
 
 
-def header(step: str, ticket: str, attempt: int, typed: bool, mode: str | None = None) -> str:
-    """The request header of one call (``mode``: ``critic-strict`` or ``critic-vague``)."""
+def header(
+    step: str,
+    ticket: str,
+    attempt: int,
+    typed: bool,
+    mode: str | None = None,
+    checks: str | None = None,
+) -> str:
+    """The request header of one call.
+
+    ``mode``: ``critic-strict`` or ``critic-vague``; ``checks``: the step a critic on every
+    hand-off reviews (omitted for the one critic before deliver).
+    """
     flags = f" format={'json' if typed else 'text'}"
     flags += f" critic={mode.removeprefix('critic-')}" if mode else ""
+    flags += f" checks={checks}" if checks else ""
     return f"[coordlab] step={step} ticket={ticket} attempt={attempt}{flags}"
 
 
@@ -88,8 +107,9 @@ def read_header(match: re.Match | str) -> Header:
             raise ValueError(f"not a coordlab prompt: bad header flag {name}={value} ({known})")
     step = match.group(1)
     critic = flags.get("critic", FLAGS["critic"][0]) if step == "verify" else None
+    checks = flags.get("checks", FLAGS["checks"][0]) if step == "verify" else None
     typed = flags.get("format", FLAGS["format"][0]) == "json"
-    return Header(step, match.group(2), int(match.group(3)), typed, critic)
+    return Header(step, match.group(2), int(match.group(3)), typed, critic, checks)
 
 
 def section(name: str, text: str) -> str:

@@ -1,7 +1,9 @@
 """Verification layer: a verify step between compose and deliver.
 
 Modes: ``gate`` (deterministic policy rules in code), ``critic-strict`` / ``critic-vague`` (a
-second LLM call, asked strictly or vaguely), ``full`` (gate, then strict critic).
+second LLM call, asked strictly or vaguely), ``per-step`` (a strict critic on every hand-off:
+after each LLM step, before its output is handed on), ``gate+per-step`` (both), ``full`` (gate,
+then strict critic).
 
 The gate knows the business rules from code, not from retrieval, so it holds even when the
 model is talked into something: it re-derives the decision from the intake and the order,
@@ -14,6 +16,7 @@ from __future__ import annotations
 import re
 
 from coordlab.domain import policy
+from coordlab.domain.steps import TABLE
 from coordlab.errors import Rejected
 from coordlab.layers.base import Layer
 from coordlab.pipeline import reference, steps
@@ -59,29 +62,42 @@ def _mentions(email: str, amount: float) -> bool:
 
 
 class Verification(Layer):
-    """A verify step between compose and deliver.
+    """A verify step between compose and deliver, and/or a critic on every hand-off.
 
-    Modes: ``off``, ``gate``, ``critic-strict``, ``critic-vague``, ``full`` (gate, then the
-    strict critic). It overrides two hooks: ``flow`` (the verify step goes before deliver) and
-    ``verify`` (what that step runs).
+    Modes: ``off``, ``gate``, ``critic-strict``, ``critic-vague``, ``per-step``,
+    ``gate+per-step``, ``full`` (gate, then the strict critic). It overrides three hooks:
+    ``flow`` (the verify step goes before deliver), ``verify`` (what that step runs) and
+    ``check`` (the critic on every hand-off reviews each LLM step's result inside that step,
+    so it is refused before any framework hands it on; ``per-step`` alone has no verify step:
+    its critic after compose is the one critic).
 
     Example:
         >>> from coordlab.pipeline.support_desk import SupportDesk
         >>> Verification(SupportDesk(), "gate").flow()[-3:]
         ('compose', 'verify', 'deliver')
+        >>> Verification(SupportDesk(), "per-step").flow()[-2:]
+        ('compose', 'deliver')
     """
 
-    modes = ("off", "gate", "critic-strict", "critic-vague", "full")
+    modes = ("off", "gate", "critic-strict", "critic-vague", "per-step", "gate+per-step", "full")
 
     def flow(self) -> tuple[str, ...]:
-        """The inner flow with ``verify`` before its last step (deliver)."""
+        """The inner flow with ``verify`` before its last step (deliver), unless per-step only."""
         inner = self.inner.flow()
+        if self.mode == "per-step":
+            return inner
         return (*inner[:-1], "verify", inner[-1])
+
+    def check(self, step, result, trial) -> None:
+        """The inner checks, then, per step, a strict critic on each LLM step's result."""
+        self.inner.check(step, result, trial)
+        if self.mode.endswith("per-step") and step in REVIEWED:
+            _review_hand_off(result.desk, trial, step, result)
 
     def verify(self, desk, trial, given) -> Verdict:
         """Run the gate and/or the critic; raise :class:`Rejected` on a failed check."""
         verdict = None
-        if self.mode in ("gate", "full"):
+        if self.mode in ("gate", "gate+per-step", "full"):
             verdict = _run_gate(desk, trial, given)
         if critic := CRITICS.get(self.mode):
             verdict = _run_critic(desk, trial, given, critic)
@@ -93,7 +109,10 @@ CRITICS = {
     "critic-vague": "critic-vague",
     "full": "critic-strict",
 }
-"""Verification mode -> the critic prompt it asks (none for ``gate``)."""
+"""Verification mode -> the critic prompt its verify step asks (none for ``gate``)."""
+
+REVIEWED = tuple(s.name for s in TABLE if s.kind == "llm")
+"""The steps a critic on every hand-off reviews: every LLM step."""
 
 
 def _should_pass(desk, trial, given) -> bool:
@@ -122,6 +141,23 @@ def _run_gate(desk, trial, given) -> Verdict:
     if not verdict.passed:
         raise Rejected(verdict.blame or "decide", "verification", verdict.reason)
     return verdict
+
+
+def _review_hand_off(desk, trial, step: str, given) -> None:
+    codec = desk.pipeline.codec
+    sections = {"Email": given.email}
+    if step != "intake":
+        sections = steps.context(desk, given) | {"Decision": codec.render(given.decision)}
+    if step == "intake":
+        sections["Intake"] = codec.render(given.intake)
+    if step == "compose":
+        sections["Reply"] = given.reply
+    good = reference.right_so_far(desk, trial, step, given)
+    mode, right = "critic-strict", lambda v: v.passed == good  # noqa: E731
+    verdict, _ = steps.ask(desk, trial, "verify", sections, right, mode, checks=step)
+    if not verdict.passed:
+        trial.records[-1].caught_by = "verification"
+        raise Rejected(verdict.blame or step, "verification", verdict.reason)
 
 
 def _run_critic(desk, trial, given, mode: str) -> Verdict:

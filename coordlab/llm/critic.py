@@ -4,6 +4,9 @@ A *strict* critic (header flag ``critic=strict``; its instructions ask whether e
 to a line of the context) redoes each step from the context and compares; a *vague* one
 (``critic=vague``: "is this reply correct?") skims: it only notices a refund reply that does not
 state the decided amount. Both read only the prompt.
+
+A critic on every hand-off (header flag ``checks=intake`` or ``checks=decide``) is shown the
+bundle only up to that step and reviews only what it was shown.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ def _strict_problem(view, intake, decision, reply) -> tuple[str, str] | None:
 
     if read_intake(view.email()) != intake:
         return "intake", "the intake does not match the email"
+    if view.checks == "intake":
+        return None
     order = view.order()
     if intake.order_id and (order is None or order.total <= 0 or order.order_date is None):
         return "lookup", "the order record is incomplete"
@@ -39,6 +44,8 @@ def _strict_problem(view, intake, decision, reply) -> tuple[str, str] | None:
         return "retrieve", "no policy in the context covers this case"
     if expected != decision:
         return "decide", "the decision does not follow the policies"
+    if view.checks == "decide":
+        return None
     passages = {p.id: p for p in book.passages}
     if compose_reply(decision, view.customer(), order, passages) != reply:
         return "compose", "the reply makes a claim the context does not support"

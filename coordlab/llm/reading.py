@@ -35,6 +35,8 @@ class PromptView:
     """The header's ``format=json``."""
     strict: bool
     """The header's ``critic=strict``."""
+    checks: str | None = None
+    """The header's ``checks=``: the last step a critic reviews (``None`` except at verify)."""
     sections: dict[str, str] = field(default_factory=dict)
 
     def fields(self, name: str) -> dict | None:
@@ -98,5 +100,6 @@ def read_prompt(user: str) -> PromptView:
         attempt=head.attempt,
         typed=head.typed,
         strict=head.critic == "strict",
+        checks=head.checks,
         sections=wire.read_sections(user[headers[-1].end() :]),
     )

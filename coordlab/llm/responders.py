@@ -155,7 +155,9 @@ def corrupt(kind: str, view: PromptView, ans: dict) -> dict:
     elif kind == "critic_false_pass":
         ans.update(passed=True, blame=None, reason="looks fine")
     elif kind == "critic_false_alarm":
-        ans.update(passed=False, blame="compose", reason="the reply seems off")
+        blamed = view.checks or "compose"  # a critic blames the step it was asked about
+        seems_off = "the reply" if blamed == "compose" else f"the {blamed} result"
+        ans.update(passed=False, blame=blamed, reason=f"{seems_off} seems off")
     return ans
 
 

@@ -56,13 +56,13 @@ def on_rejected(desk: Desk, trial: Trial, step: str, err: Rejected) -> str:
 def execute(desk: Desk, trial: Trial, step: str, work: Mapping) -> dict:
     """Run one execution of ``step`` on the hand-offs ``work``; return its own hand-off.
 
-    The stack's ``check`` sees the result before anyone else (and may refuse it). Errors
-    propagate.
+    The stack's ``check`` sees the result, beside the inputs it was made from, before anyone
+    else (and may refuse it). Errors propagate.
     """
     if step == ESCALATE:
         return steps.escalate(desk, trial, work, trial.escalation_reason)
     out = steps.STEP_FUNCTIONS[step](desk, trial, work)
-    desk.pipeline.check(step, steps.Given(desk, out), trial)
+    desk.pipeline.check(step, steps.Given(desk, {**work, **out}), trial)
     return out
 
 

@@ -60,6 +60,7 @@ def build(
     sections: dict[str, str],
     typed: bool,
     mode: str | None = None,
+    checks: str | None = None,
 ) -> list[Message]:
     """Build the messages for one LLM call.
 
@@ -70,10 +71,11 @@ def build(
         sections: ``### name`` blocks for the user message, in order.
         typed: whether the state layer is on (JSON in and out); written as ``format=``.
         mode: for ``verify``, ``critic-strict`` or ``critic-vague``; written as ``critic=``.
+        checks: for a critic on every hand-off, the step it reviews; written as ``checks=``.
 
     """
     system = f"{steps.instructions(step, mode)}\n{wire.answer_format(step, typed)}"
-    body = [wire.header(step, ticket_id, attempt, typed, mode)]
+    body = [wire.header(step, ticket_id, attempt, typed, mode, checks)]
     body += [wire.section(name, text) for name, text in sections.items()]
     return [Message("system", system), Message("user", "\n".join(body))]
 

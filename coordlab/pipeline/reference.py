@@ -67,6 +67,22 @@ def expected_reply(trial: Trial, decision: Decision, passages, order) -> str:
     return compose_reply(decision, trial.ticket.customer, order, by_id)
 
 
+def right_so_far(desk: Desk, trial: Trial, step: str, given) -> bool:
+    """Whether the hand-offs up to ``step`` (intake, decide or compose) are right.
+
+    What a critic on every hand-off should say after ``step``: the intake matches the ticket,
+    the decision (action, order, amount) is the one the ground truth delivers, the whole
+    bundle would deliver correctly.
+    """
+    if step == "intake":
+        return intake_ok(trial, given.intake)
+    if step == "decide":
+        expected = expected_delivery(trial.ticket, None)[:3]
+        got = (given.decision.action, given.intake.order_id, decision_key(given.decision)[1])
+        return got == expected
+    return delivery_would_succeed(desk, trial, given.intake, given.decision, given.reply)
+
+
 def delivery_would_succeed(desk: Desk, trial: Trial, intake, decision, reply: str) -> bool:
     """Whether delivering these results would succeed (what a verifier should say)."""
     expected = expected_delivery(trial.ticket, true_view(desk, trial.ticket.truth.order_id))

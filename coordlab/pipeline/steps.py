@@ -51,6 +51,7 @@ class Given:
     """
 
     def __init__(self, desk: Desk, work: Mapping):
+        self.desk = desk
         self.codec = desk.pipeline.codec
         self.work = work
 
@@ -62,16 +63,23 @@ class Given:
 
 
 def ask(
-    desk: Desk, trial: Trial, step: str, sections: dict[str, str], check, mode: str | None = None
+    desk: Desk,
+    trial: Trial,
+    step: str,
+    sections: dict[str, str],
+    check,
+    mode: str | None = None,
+    checks: str | None = None,
 ):
     """One model call: build the prompt, call, account, parse, record; ``(parsed, answer)``.
 
     ``check`` labels the parsed answer right or wrong for the record (the measuring
-    instrument, never fed back); ``mode`` picks the critic's prompt for ``verify``.
+    instrument, never fed back); ``mode`` picks the critic's prompt for ``verify``, and
+    ``checks`` the step a critic on every hand-off reviews.
     """
     codec = desk.pipeline.codec
     attempt = trial.next_attempt(step)
-    messages = prompts.build(step, trial.ticket.id, attempt, sections, codec.typed, mode)
+    messages = prompts.build(step, trial.ticket.id, attempt, sections, codec.typed, mode, checks)
     try:
         with traced_call(trial.key, f"chat {trial.model}", tier=trial.model) as span:
             completion = desk.llm.complete(messages, trial.model)

@@ -79,7 +79,8 @@ class SupportDesk:
     def check(self, step: str, result: Given, trial: Trial) -> None:
         """Refuse ``step``'s ``result`` by raising :class:`~coordlab.errors.Rejected` (no-op).
 
-        ``result`` reads the step's hand-off like its consumers do (``result.passages``).
+        ``result`` reads the step's hand-off like its consumers do (``result.passages``), and
+        the inputs the step read (``result.email``); ``result.desk`` is the run's desk.
         """
 
     def after_transient(self, trial: Trial, step: str, err: TransientError) -> bool:

@@ -12,7 +12,7 @@ Example:
     >>> len(settings()) == len(GRID) * len(PROFILES) + 2 * len(LAYER_FAULTS)
     True
     >>> targeted("protocol")
-    'targeted[lookup.schema_drift]@0.3'
+    'targeted[lookup.expired_credentials+lookup.schema_drift]@0.3'
 
 """
 
@@ -38,8 +38,11 @@ GRID = (
     "all,-protocol",
     "all,-verification",
     "all,-recovery",
+    "verification:per-step",
+    "all,verification:gate+per-step",
 )
-"""Layer settings for paired agreement: all off, each alone, all on, all but each."""
+"""Layer settings for paired agreement: all off, each alone, all on, all but each, and the
+critic on every hand-off alone and with everything else."""
 
 PROFILES = ("uniform-97", "outage")
 """The fault profiles of the conformance grid."""
