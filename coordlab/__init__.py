@@ -31,7 +31,14 @@ from coordlab.errors import (  # noqa: E402
 from coordlab.experiment.cache import ResultCache  # noqa: E402
 from coordlab.experiment.compare import compare, layer_effects, mean_ratio  # noqa: E402
 from coordlab.experiment.compounding import fault_spread, price_options, product_rule  # noqa: E402
-from coordlab.experiment.cost import cost_table, frontier, marginal_cost, reprice  # noqa: E402
+from coordlab.experiment.cost import (  # noqa: E402
+    break_even_failure_cost,
+    cost_table,
+    frontier,
+    marginal_cost,
+    reprice,
+)
+from coordlab.experiment.prices import Prices, price_table, trial_costs  # noqa: E402
 from coordlab.experiment.runner import run_trials, summarize  # noqa: E402
 from coordlab.experiment.stats import pass_hat_k, wilson  # noqa: E402
 from coordlab.experiment.store import read_results  # noqa: E402
@@ -86,6 +93,10 @@ __all__ = [
     "frontier",
     "marginal_cost",
     "reprice",
+    "Prices",
+    "price_table",
+    "trial_costs",
+    "break_even_failure_cost",
     "TIERS",
     "ModelTier",
     "layer_panel",
