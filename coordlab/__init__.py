@@ -63,6 +63,7 @@ from coordlab.viz.rate_tables import rate_table  # noqa: E402
 from coordlab.viz.received import record_calls  # noqa: E402
 from coordlab.viz.tables import outcome_table, trial_steps  # noqa: E402
 from coordlab.viz.timeline import trial_timeline  # noqa: E402
+from coordlab.viz.total_cost import total_cost_bars  # noqa: E402
 from coordlab.viz.verifiers import (  # noqa: E402
     catches_by_fault,
     verification_panel,
@@ -97,6 +98,7 @@ __all__ = [
     "price_table",
     "trial_costs",
     "break_even_failure_cost",
+    "total_cost_bars",
     "TIERS",
     "ModelTier",
     "layer_panel",

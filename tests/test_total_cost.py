@@ -86,3 +86,26 @@ def test_break_even_is_none_without_prevented_failures_and_zero_when_cheaper_any
     assert break_even_failure_cost(table, "all", "none") is None
     cheap = frame.assign(cost_usd=0.0, action="reply")  # no escalation and no model cost
     assert break_even_failure_cost(cost_table(cheap, by=["layers"]), "none", "all") == 0.0
+
+
+def test_total_cost_bars_stack_the_table_none_first_and_name_its_prices(frame):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from coordlab.viz.total_cost import total_cost_bars
+
+    config = frame.assign(backend="plain", profile="uniform-97")
+    table = cost_table(config, prices=Prices(goodwill_usd=40.0))
+    ax = total_cost_bars(table)
+    totals = [0.01 + 0.7 + 3 * 40 / 10, 0.03 + 1.4]  # none, then all
+    assert [t.get_text() for t in ax.texts] == [f"${x:.2f}" for x in totals]
+    stacked = [sum(p.get_height() for p in ax.patches if abs(p.get_x() + 0.3 - x) < 1e-9)
+               for x in (0, 1)]  # fmt: skip
+    assert stacked == pytest.approx(totals)
+    legend = [t.get_text().replace("\\", "") for t in ax.get_legend().get_texts()]
+    assert "$40.00 goodwill" in legend[2]
+    assert [t.get_text() for t in ax.figure.axes[1].get_xticklabels()] == ["none", "S+P+V+R"]
+    plt.close("all")

@@ -35,7 +35,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from coordlab.experiment.grid import KEY
-from coordlab.experiment.prices import Prices, trial_costs
+from coordlab.experiment.prices import PRICES, Prices, trial_costs
 from coordlab.experiment.stats import is_success
 from coordlab.llm.pricing import TIERS, ModelTier
 
@@ -96,7 +96,7 @@ def cost_table(
     :data:`coordlab.experiment.prices.PRICES`), ``silent_failure_rate``,
     ``human_usd_per_trial``, ``refund_usd_per_trial`` (money refunded wrongly),
     ``failure_usd_per_trial`` (that money plus goodwill), ``total_usd_per_trial`` and
-    ``total_usd_per_success``.
+    ``total_usd_per_success``. The prices are kept in ``table.attrs["prices"]``.
     """
     priced = trial_costs(frame, prices)
     priced["won"], priced["silent"] = (
@@ -120,7 +120,9 @@ def cost_table(
         table[f"{kind}_usd_per_trial"] = grouped[f"{kind}_usd"].mean()
     table["total_usd_per_success"] = grouped["total_usd"].sum() / successes
     per_trial = {column: 6 for column in table if column.endswith("usd_per_trial")}
-    return table.round({**per_trial, "usd_per_success": 4, "total_usd_per_success": 4, "nines": 3})
+    table = table.round({**per_trial, "usd_per_success": 4, "total_usd_per_success": 4, "nines": 3})
+    table.attrs["prices"] = prices or PRICES  # what plots and captions name
+    return table
 
 
 def marginal_cost(table: pd.DataFrame, base, upgraded, cost: str = "model") -> dict:
