@@ -25,6 +25,10 @@ Example:
     >>> marginal = marginal_cost(table, "none", "all")
     >>> marginal["usd_per_point"], marginal["usd_per_nine"]
     (0.002, 0.066445)
+    >>> float(table.loc["none", "total_usd_per_trial"])  # a human takes the crashed ticket: $7/10
+    0.71
+    >>> marginal_cost(table, "none", "all", cost="total")["usd_per_trial"]  # all saves $0.68
+    -0.68
 """
 
 from __future__ import annotations
