@@ -31,7 +31,14 @@ from coordlab.errors import (  # noqa: E402
 from coordlab.experiment.cache import ResultCache  # noqa: E402
 from coordlab.experiment.compare import compare, layer_effects, mean_ratio  # noqa: E402
 from coordlab.experiment.compounding import fault_spread, price_options, product_rule  # noqa: E402
-from coordlab.experiment.cost import cost_table, frontier, marginal_cost, reprice  # noqa: E402
+from coordlab.experiment.cost import (  # noqa: E402
+    break_even_failure_cost,
+    cost_table,
+    frontier,
+    marginal_cost,
+    reprice,
+)
+from coordlab.experiment.prices import Prices, price_table, trial_costs  # noqa: E402
 from coordlab.experiment.runner import run_trials, summarize  # noqa: E402
 from coordlab.experiment.stats import pass_hat_k, wilson  # noqa: E402
 from coordlab.experiment.store import read_results  # noqa: E402
@@ -56,6 +63,7 @@ from coordlab.viz.rate_tables import rate_table  # noqa: E402
 from coordlab.viz.received import record_calls  # noqa: E402
 from coordlab.viz.tables import outcome_table, trial_steps  # noqa: E402
 from coordlab.viz.timeline import trial_timeline  # noqa: E402
+from coordlab.viz.total_cost import total_cost_bars  # noqa: E402
 from coordlab.viz.verifiers import (  # noqa: E402
     catches_by_fault,
     verification_panel,
@@ -86,6 +94,11 @@ __all__ = [
     "frontier",
     "marginal_cost",
     "reprice",
+    "Prices",
+    "price_table",
+    "trial_costs",
+    "break_even_failure_cost",
+    "total_cost_bars",
     "TIERS",
     "ModelTier",
     "layer_panel",

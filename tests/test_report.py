@@ -3,6 +3,7 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import fields
 
 import pytest
 
@@ -10,6 +11,8 @@ pytest.importorskip("matplotlib")
 
 from coordlab.backends.base import available  # noqa: E402
 from coordlab.experiment.compare import layer_effects  # noqa: E402
+from coordlab.experiment.cost import cost_table  # noqa: E402
+from coordlab.experiment.prices import Prices  # noqa: E402
 from coordlab.viz import report, report_parts  # noqa: E402
 
 GRID = "none;state;recovery;state,recovery;all"
@@ -39,8 +42,8 @@ def made(tmp_path_factory):
 
 def test_report_is_one_self_contained_page(made):
     *_, text = made
-    assert text.count("data:image/png;base64,") == 4  # 4 plots, frameworks included
-    assert text.count("<figcaption>") == 4 and "How to read it" in text
+    assert text.count("data:image/png;base64,") == 5  # 4 plots, frameworks included; total cost
+    assert text.count("<figcaption>") == 5 and "How to read it" in text
     assert not re.search(r"(src|href)=['\"]https?:", text)  # nothing loaded from the network
 
 
@@ -84,6 +87,19 @@ def test_glossary_names_every_term(made):
     for term in ("success", "silent failure", "escalated", "crashed", "predicted",
                  "coordination gap", "nines", "$/trial, $/success"):  # fmt: skip
         assert f"<dt>{term}</dt>" in text
+
+
+def test_total_cost_section_prints_every_price_with_its_source_and_the_totals(made):
+    results, *_, text = made
+    section = html.unescape(text[text.index("<h2>Total cost per ticket") :])
+    for spec in fields(Prices):
+        assert f"<td class='text'>{spec.name}</td><td class=''>${spec.default:.2f}</td>" in section
+        assert spec.metadata["source"] in section
+    assert "the seeds: $6–8 per escalated ticket, midpoint" in section
+    table = cost_table(report.load_results(results))
+    totals = re.findall(r"<td class=''><b>(\$\d+\.\d{5})</b></td>", section)
+    assert sorted(totals) == sorted(f"${x:.5f}" for x in table["total_usd_per_trial"])
+    assert section.count("data:image/png;base64,") == 1 and "Prices: a human handles" in section
 
 
 def test_effects_table_has_every_outcome_with_intervals_and_a_warning(made):

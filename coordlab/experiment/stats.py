@@ -44,6 +44,23 @@ def wilson_rate(hits: int, n: int) -> tuple[float, float, float]:
     return (hits / n if n else math.nan, *wilson(hits, n))
 
 
+SUCCESSES = ("success", "success_after_approval")
+"""Outcomes that count as a success: the ticket was handled right end to end.
+
+``success_after_approval`` is an over-threshold refund a human approved before it was
+delivered: right, but it cost a human's time (see :mod:`coordlab.experiment.prices`)."""
+
+
+def is_success(outcomes: pd.Series) -> pd.Series:
+    """Whether each outcome counts as a success (one of :data:`SUCCESSES`).
+
+    Example:
+        >>> is_success(pd.Series(["success", "success_after_approval", "escalated"])).tolist()
+        [True, True, False]
+    """
+    return outcomes.isin(SUCCESSES)
+
+
 def pass_hat_k(rows: Iterable[Mapping] | pd.DataFrame, k: int) -> float:
     """τ-bench's pass^k: per ticket C(c, k) / C(n, k) over its n trials (c successes), averaged.
 

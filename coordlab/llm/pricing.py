@@ -47,6 +47,13 @@ TIERS: dict[str, ModelTier] = {
 runs use ``primary``; :func:`coordlab.reprice` with ``primary="frontier"`` prices a run as if
 the frontier model had answered the same prompts."""
 
+TIER_SOURCES: dict[str, str] = {
+    "primary": "illustrative list price of a large hosted model (coordlab's assumption)",
+    "fallback": "illustrative list price of a small hosted model (coordlab's assumption)",
+    "frontier": "5× the primary's prices: 'a bigger model' (coordlab's assumption)",
+}
+"""Where each tier's default prices come from (printed by :func:`coordlab.price_table`)."""
+
 TOOL_LATENCY_S = {s.name: s.latency_s for s in TABLE if s.latency_s}
 """Virtual seconds of the steps no model answers (from the step table)."""
 

@@ -13,7 +13,10 @@ rebuilt from the results' manifest, and the ``coordlab report`` call), then hold
   (see :mod:`coordlab.viz.report_parts` for the method and when the page warns);
 - the plots, each with a caption saying what it shows and how to read it: success by layer
   setting with its prediction, the cost frontier (one per profile), predicted vs measured, and
-  (with several backends) the frameworks side by side.
+  (with several backends) the frameworks side by side;
+- the total cost per ticket (:mod:`coordlab.viz.report_costs`): every price with its source,
+  model, human, failure and total dollars per configuration with the goodwill price at which
+  each setting pays for itself, and the stacked bars.
 
 Layer settings are written short: one letter per layer that is on (``S+P+R``), see
 :mod:`coordlab.viz.labels`. It needs matplotlib (the ``notebooks`` or ``dev`` extra) and nothing
@@ -127,13 +130,15 @@ def write_report(results: str | Path, out: str | Path) -> Path:
         hint = 'pip install "coordlab[notebooks]"'
         raise MissingExtraError(f"coordlab report needs matplotlib: {hint}") from None
     from coordlab.viz.captions import figures
+    from coordlab.viz.report_costs import section
 
     out = Path(out).resolve()
     images = [(title, figure_png(ax.figure, tight=True), caption)
               for title, ax, caption in figures(frame)]  # fmt: skip
+    costs = section(frame)
     plt.close("all")
     command = parts.sweep_command(parts.read_manifest(results), frame, str(results))
-    page = _page(frame, command, f"coordlab report {results} --out {out}", images)
+    page = _page(frame, command, f"coordlab report {results} --out {out}", images, costs)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text(page, encoding="utf-8")
@@ -141,7 +146,7 @@ def write_report(results: str | Path, out: str | Path) -> Path:
     return out
 
 
-def _page(frame, command, report_call, images) -> str:
+def _page(frame, command, report_call, images, costs=()) -> str:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     sweep_call, source = command
     from coordlab._version import __version__
@@ -159,6 +164,7 @@ def _page(frame, command, report_call, images) -> str:
         *_effects(frame),
         "<h2>Plots</h2>",
         *(_figure(*image) for image in images),
+        *costs,
     ]
     head = f"<meta charset='utf-8'><title>coordlab report</title><style>{STYLE}</style>"
     return f"<!doctype html><html><head>{head}</head><body>\n" + "\n".join(body) + "</body></html>"
