@@ -283,8 +283,13 @@ class FaultInjector:
         self.hard = frozenset(hard_tickets)
         self.hard_share = hard_share
 
-    def fault_probability(self, ticket_id: str, step: str) -> float:
-        """Per-execution fault probability of ``step`` on ``ticket_id``."""
+    def fault_probability(self, ticket_id: str, step: str, tier: str = "primary") -> float:
+        """Per-execution fault probability of ``step`` on ``ticket_id``, answered by ``tier``."""
+        easy, hard = self.profile.tiers.get(tier, (1.0, 1.0))
+        p = self._primary_probability(ticket_id, step)
+        return min(1.0, p * (hard if ticket_id in self.hard else easy))
+
+    def _primary_probability(self, ticket_id: str, step: str) -> float:
         p = self.profile.fault_rate(step)
         m = self.profile.hard_multiplier
         if m == 1.0 or not self.hard:
@@ -294,7 +299,12 @@ class FaultInjector:
         return max(0.0, p * (1 - self.hard_share * m) / (1 - self.hard_share))
 
     def draw(
-        self, ticket_id: str, step: str, attempt: int, applicable: Sequence[str]
+        self,
+        ticket_id: str,
+        step: str,
+        attempt: int,
+        applicable: Sequence[str],
+        tier: str = "primary",
     ) -> str | None:
         """The fault kind for this execution, or ``None``.
 
@@ -304,6 +314,7 @@ class FaultInjector:
             attempt: 1 for the first execution of the step in the trial, then 2, 3, ...
             applicable: the kinds that would change this execution's output; others are not
                 drawn (a fault that changes nothing is not a fault).
+            tier: the model tier answering (the profile's ``tiers`` may make it less reliable).
 
         """
         weights = self.profile.mix.get(step, {})
@@ -311,7 +322,7 @@ class FaultInjector:
         if not kinds:
             return None
         u = keyed_uniform(self.seed, ticket_id, step, attempt, "fault")
-        if u >= self.fault_probability(ticket_id, step):
+        if u >= self.fault_probability(ticket_id, step, tier):
             return None
         v = keyed_uniform(self.seed, ticket_id, step, attempt, "kind") * sum(
             weights[k] for k in kinds

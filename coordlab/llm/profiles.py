@@ -38,6 +38,12 @@ class FaultProfile(BaseModel):
         hard_multiplier: >1 concentrates faults on tickets tagged ``hard`` while keeping each
             step's marginal fault rate (so the 0.97^n prediction breaks as in production).
         outage_rate: share of tickets during which the primary model is unavailable.
+        tiers: fault-rate multipliers of model tiers other than the primary, ``(on easy
+            tickets, on hard ones)``: ``{"fallback": (2.0, 4.0)}`` makes the small model twice as
+            likely to fault as the primary, and four times on ``hard`` tickets. The draw is the
+            same, only the threshold moves, so every fault of the primary is a fault of the
+            small model too (paired comparisons stay paired). Empty: every tier as reliable as
+            the primary.
 
     """
 
@@ -46,6 +52,7 @@ class FaultProfile(BaseModel):
     mix: dict[str, dict[str, float]] = Field(default_factory=lambda: DEFAULT_MIX)
     hard_multiplier: float = 1.0
     outage_rate: float = 0.0
+    tiers: dict[str, tuple[float, float]] = Field(default_factory=dict)
 
     def fault_rate(self, step: str) -> float:
         """The marginal probability that one execution of ``step`` is faulty."""

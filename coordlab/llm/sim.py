@@ -70,7 +70,7 @@ class SimLLM:
             )
         ans = responders.answer(view)
         kind = self.injector.draw(
-            view.ticket, view.step, view.attempt, responders.applicable(view, ans)
+            view.ticket, view.step, view.attempt, responders.applicable(view, ans), model
         )
         if kind in responders.TRANSIENT:
             cost = TIMEOUT_S if kind == "timeout" else RATE_LIMIT_S
