@@ -36,11 +36,13 @@ MODES: dict[str, tuple[str, ...]] = {
         "full",
     ),
     "recovery": ("off", "retry", "full"),
+    "routing": ("off", "rules", "llm"),
 }
 """Each layer's modes; the first is off, the last is what ``on`` means."""
 
-LAYER_NAMES = tuple(MODES)
-"""The built-in layers (a registered layer adds to :data:`MODES`, not to these)."""
+LAYER_NAMES = ("state", "protocol", "verification", "recovery")
+"""The four layers ``all`` turns on. Routing (a cost lever, built in) and registered layers are
+in :data:`MODES` but not here: they are on only when a spec names them."""
 
 
 def register_modes(name: str, modes: tuple[str, ...]) -> None:

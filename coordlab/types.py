@@ -114,6 +114,13 @@ class ReplyText(BaseModel):
     text: str
 
 
+class Route(_Strict):
+    """The routing layer's output: which model should answer the ticket."""
+
+    model: Literal["small", "large"]
+    reason: str = ""
+
+
 class Verdict(_Strict):
     """The verify step's output."""
 

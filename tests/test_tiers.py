@@ -7,6 +7,7 @@ from coordlab.llm.profiles import get_profile
 TICKETS = load_tickets()
 HARD = [t.id for t in TICKETS if "hard" in t.tags]
 TIERED = get_profile("uniform-97").model_copy(update={"tiers": {"fallback": (2.0, 5.0)}})
+EVEN = get_profile("uniform-97").model_copy(update={"tiers": {}})
 
 
 def _faults(profile, tier):
@@ -19,8 +20,13 @@ def _faults(profile, tier):
 
 
 def test_without_tier_settings_every_tier_faults_alike():
-    plain = get_profile("uniform-97")
-    assert _faults(plain, "fallback") == _faults(plain, "primary")
+    assert _faults(EVEN, "fallback") == _faults(EVEN, "primary")
+
+
+def test_by_default_the_small_model_is_the_weaker_tier():
+    default = get_profile("uniform-97")
+    assert default.tiers == {"fallback": (2.0, 4.0)}
+    assert _faults(default, "primary") < _faults(default, "fallback")
 
 
 def test_the_small_model_faults_more_and_on_every_draw_the_primary_does():

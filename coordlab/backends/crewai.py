@@ -4,8 +4,8 @@
   ``self.state`` (:data:`~coordlab.pipeline.steps.INPUTS`) and writes back its output and the
   ``route`` control chose. State on: a ``FlowState`` subclass (:class:`DeskState`), validated;
   off: CrewAI's dict state of the text each consumer re-parses. The recorder is not state;
-* orchestration: a ``@start`` that runs intake, a ``@listen`` per step and one ``@router``
-  over all of them that emits the next step's label (``to_retrieve`` ... ``to_escalate``);
+* orchestration: a ``@start`` that runs the first step (route or intake), a ``@listen`` per
+  step and one ``@router`` over all of them that emits the next step's label (``to_...``);
 * LLM steps: a ``Task`` of the step's ``Agent`` (role, goal, backstory) on the simulator behind
   a ``BaseLLM`` or CrewAI's ``LLM(model="openai/...")`` (:mod:`~coordlab.backends._crewai_model`):
   CrewAI's prompt framing is a real, counted cost. ``max_retry_limit=0`` and CrewAI's rate-limit
@@ -14,12 +14,10 @@
   :func:`sqlite_persistence`) the flow runs under ``@persist``, which saves the whole state
   (the id ``seed/ticket``, the route, the hand-offs so far, as JSON) after every method.
   ``run_trial(..., stop_after="decide")`` ends the flow once decide has run (the router emits
-  ``stopped``); :meth:`CrewAIBackend.resume_trial`, in any instance or process, kicks off a new
-  flow with ``inputs={"id": ...}``: CrewAI restores the latest saved state. ``@persist`` does
-  not record which methods completed, so ``@start`` runs again, sees a restored route and does
-  nothing; the router goes on: no finished step re-runs, no side effect repeats. The recorder
-  is not persisted: a resumed trial records what ran after the resume, on the primary model,
-  with fresh retry and revision budgets.
+  ``stopped``); :meth:`CrewAIBackend.resume_trial` kicks off a new flow with ``inputs={"id":
+  ...}``: CrewAI restores the latest saved state, ``@start`` sees its route and does nothing,
+  the router goes on (no finished step re-runs, no side effect repeats). The recorder is not
+  persisted: a resumed trial records what ran after the resume, with fresh budgets.
 
 Tokens are counted per call, not from ``crew.usage_metrics`` (it double-counts a shared LLM).
 """
@@ -123,6 +121,11 @@ class DeskFlow(Flow):
         if not self._get("route"):
             self._run(steps.flow(self._desk)[0])
 
+    @listen("to_route")
+    def run_route(self):
+        """Pick the model tier (the routing layer's step)."""
+        self._run("route")
+
     @listen("to_intake")
     def run_intake(self):
         """Run intake (again, after a revision, for intake)."""
@@ -163,19 +166,8 @@ class DeskFlow(Flow):
         """Hand the ticket to a human."""
         self._run(control.ESCALATE)
 
-    @router(
-        or_(
-            begin,
-            run_intake,
-            run_retrieve,
-            run_lookup,
-            run_decide,
-            run_compose,
-            run_verify,
-            run_deliver,
-            run_escalate,
-        )
-    )
+    @router(or_(begin, run_route, run_intake, run_retrieve, run_lookup, run_decide, run_compose,
+                run_verify, run_deliver, run_escalate))  # fmt: skip
     def next_step(self):
         """Emit the label of the route in the state (``finished`` when done, ``stopped``)."""
         route = self._get("route")

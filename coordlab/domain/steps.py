@@ -9,7 +9,7 @@ that no other module keeps a table keyed by step names.
 
 Example:
     >>> STEPS
-    ('intake', 'retrieve', 'lookup', 'decide', 'compose', 'verify', 'deliver')
+    ('route', 'intake', 'retrieve', 'lookup', 'decide', 'compose', 'verify', 'deliver')
     >>> step("decide").text_format.splitlines()[0]
     'Action: <refund|reply|escalate|decline>'
     >>> [s.name for s in TABLE if s.kind == "tool"]
@@ -25,9 +25,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from coordlab.types import Decision, Intake, ReplyText, Verdict
+from coordlab.types import Decision, Intake, ReplyText, Route, Verdict
 
-Kind = Literal["llm", "rag", "tool", "check"]
+Kind = Literal["llm", "rag", "tool", "check", "router"]
 WHOLE_TEXT = "<the reply text only>"
 """The text format of a step whose whole answer is its one text field."""
 
@@ -70,7 +70,8 @@ class Step:
     Attributes:
         name: the step's name (``intake``, ...).
         kind: ``llm`` (a model answers), ``rag`` (the policy index), ``tool`` (the order
-            service) or ``check`` (the verification layer's gate and/or critic).
+            service), ``check`` (the verification layer's gate and/or critic) or ``router``
+            (the routing layer's rules or model).
         work: one of the six work steps, always present (``verify`` is added by a layer).
         output: the pydantic model an LLM-answered step hands on when the state layer is on.
         fields: its text answer, line by line (empty: the whole answer is its ``text``).
@@ -195,7 +196,28 @@ _VERIFY = Step(
     inputs=(*CONTEXT, "decision", "reply"),
 )
 
+_ROUTE = Step(
+    "route",
+    "router",
+    work=False,
+    output=Route,
+    fields=(
+        TextField("Model", "model", "<small|large>"),
+        TextField("Reason", "reason", "<one line>"),
+    ),
+    instructions="You route a support desk's tickets to a model. Send a plain request (an order "
+    "number, a common way of asking, nothing legal, adversarial or above the approval "
+    "threshold) to the small model, anything else to the large one.",
+    persona=Persona(
+        "Dispatcher",
+        "Send each ticket to the cheapest model that can handle it",
+        "You triage the inbox of an online shop's support desk.",
+    ),
+    inputs=("email",),
+)
+
 TABLE: tuple[Step, ...] = (
+    _ROUTE,
     _INTAKE,
     Step("retrieve", "rag", result="passages", inputs=("email", "intake"), latency_s=0.03),
     Step("lookup", "tool", result="order", inputs=("intake",), latency_s=0.05),

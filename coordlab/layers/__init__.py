@@ -20,6 +20,7 @@ from coordlab.errors import ConfigError
 from coordlab.layers.base import Layer
 from coordlab.layers.protocol import Protocol
 from coordlab.layers.recovery import Recovery
+from coordlab.layers.routing import Routing
 from coordlab.layers.state import State
 from coordlab.layers.verification import Verification
 from coordlab.pipeline.support_desk import SupportDesk
@@ -29,6 +30,7 @@ REGISTRY: dict[str, type[Layer]] = {
     "state": State,
     "verification": Verification,
     "recovery": Recovery,
+    "routing": Routing,
 }
 """Layer name -> class, innermost first."""
 
@@ -69,6 +71,7 @@ __all__ = [
     "Protocol",
     "Verification",
     "Recovery",
+    "Routing",
     "REGISTRY",
     "register",
     "build",

@@ -63,6 +63,10 @@ class Layer(SupportDesk):
         """The inner desk's verify step."""
         return self.inner.verify(desk, trial, given)
 
+    def route(self, desk, trial, given):
+        """The inner desk's route step."""
+        return self.inner.route(desk, trial, given)
+
     def check(self, step, result, trial) -> None:
         """The inner desk's checks."""
         self.inner.check(step, result, trial)

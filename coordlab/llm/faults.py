@@ -188,6 +188,15 @@ for _name, _steps, _what in _TRANSIENT:
         for s in _steps
     ]
 _KINDS[-1] = replace(_KINDS[-1], weight=0.0)  # verify's rate_limit: only when targeted
+_KINDS.append(
+    FaultKind(
+        "misroute",
+        "route",
+        "FM-1.1 Disobey task specification",
+        (),
+        "the router sends the ticket to the other model tier",
+    )
+)
 _KINDS += [  # the order service's own faults: only when targeted, or under ``flaky-tools``
     FaultKind(
         "rate_limit",

@@ -29,6 +29,14 @@ DEFAULT_MIX: dict[str, dict[str, float]] = default_mix()
 Derived from each :class:`~coordlab.llm.faults.FaultKind`'s ``weight``."""
 
 
+SMALL_TIER: dict[str, tuple[float, float]] = {"fallback": (2.0, 4.0)}
+"""The small model (tier ``fallback``: the routing layer's cheap tier and the fallback after an
+outage) faults twice as often as the primary, four times as often on ``hard`` tickets.
+
+coordlab's assumption, after the seeds' "the cheap tier is worse, especially on hard tickets":
+a 97% step is 94% on the small model, 88% on a hard ticket."""
+
+
 class FaultProfile(BaseModel):
     """Per-step reliability, the mix of fault kinds, correlation and outages.
 
@@ -39,11 +47,10 @@ class FaultProfile(BaseModel):
             step's marginal fault rate (so the 0.97^n prediction breaks as in production).
         outage_rate: share of tickets during which the primary model is unavailable.
         tiers: fault-rate multipliers of model tiers other than the primary, ``(on easy
-            tickets, on hard ones)``: ``{"fallback": (2.0, 4.0)}`` makes the small model twice as
-            likely to fault as the primary, and four times on ``hard`` tickets. The draw is the
-            same, only the threshold moves, so every fault of the primary is a fault of the
-            small model too (paired comparisons stay paired). Empty: every tier as reliable as
-            the primary.
+            tickets, on hard ones)``; default :data:`SMALL_TIER`. The draw is the same, only
+            the threshold moves, so every fault of the primary is a fault of the small model
+            too (paired comparisons stay paired). ``{}``: every tier as reliable as the
+            primary.
 
     """
 
@@ -52,7 +59,7 @@ class FaultProfile(BaseModel):
     mix: dict[str, dict[str, float]] = Field(default_factory=lambda: DEFAULT_MIX)
     hard_multiplier: float = 1.0
     outage_rate: float = 0.0
-    tiers: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    tiers: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(SMALL_TIER))
 
     def fault_rate(self, step: str) -> float:
         """The marginal probability that one execution of ``step`` is faulty."""
@@ -60,7 +67,8 @@ class FaultProfile(BaseModel):
 
 
 def _rel(values: Sequence[float], verify: float = 0.97) -> dict[str, float]:
-    return dict(zip(WORK_STEPS, values, strict=True)) | {"verify": verify}
+    """Per-step reliability: the six work steps, then the layers' model steps (critic, router)."""
+    return dict(zip(WORK_STEPS, values, strict=True)) | {"verify": verify, "route": verify}
 
 
 SEED_002 = (0.98, 0.95, 0.97, 0.96, 0.97, 0.98)

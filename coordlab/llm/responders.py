@@ -63,6 +63,39 @@ def read_intake(email: str) -> Intake:
     return Intake(intent="other", order_id=order_id, requested_amount=None, reason=reason)
 
 
+PLAIN_ASKS = ("refund", "money back", "where is", "tracking", "status") + COMPLAINT + LEGAL
+"""Common ways of asking; a request in other words is ambiguous enough for the large model."""
+
+
+def loose_number(text: str) -> float | None:
+    """The first number in ``text`` (``"$200.00"`` -> 200.0), or ``None``."""
+    match = re.search(r"\d[\d,]*(?:\.\d+)?", text)
+    return float(match.group(0).replace(",", "")) if match else None
+
+
+def route_email(email: str, threshold: float | None = None) -> dict:
+    r"""The model a careful router picks: small for a plain request, large otherwise.
+
+    Large when the email has no order number, is legal or adversarial, asks for more than the
+    approval ``threshold`` (when the prompt gives one), or says what it wants in uncommon words
+    (the router reads more than keywords, so it notices "could I have what I paid back?").
+
+    Example:
+        >>> route_email("Hi\n\nWhere is my order ORD-10001?")["model"]
+        'small'
+        >>> route_email("Hi\n\nAny news on ORD-10001?")["model"]
+        'large'
+    """
+    body, intake = _body(email), read_intake(email)
+    if intake.order_id is None or intake.reason == "legal" or any(m in body for m in INJECTION):
+        return {"model": "large", "reason": "no order number, legal or adversarial"}
+    if threshold is not None and (intake.requested_amount or 0) > threshold:
+        return {"model": "large", "reason": "above the approval threshold"}
+    if intake.intent in ("refund", "status") and not any(w in body for w in PLAIN_ASKS):
+        return {"model": "large", "reason": "the request is worded unusually"}
+    return {"model": "small", "reason": "a plain request"}
+
+
 def intake_from(view: PromptView) -> Intake:
     """The intake as the prompt states it (may be wrong: it is what an upstream step said)."""
     f = view.fields("Intake") or {}
@@ -95,6 +128,9 @@ def answer(view: PromptView) -> dict:
         ).model_dump()
     if view.step == "compose":
         return {"text": _reply(view, decision_from(view))}
+    if view.step == "route":
+        threshold = loose_number(view.sections.get("Approval threshold", ""))
+        return route_email(view.email(), threshold)
     from coordlab.llm.critic import review
 
     return review(view)
@@ -123,6 +159,8 @@ def applicable(view: PromptView, ans: dict) -> list[str]:
         )
     elif view.step == "verify":
         kinds = ["critic_false_alarm"] if ans["passed"] else ["critic_false_pass"]
+    elif view.step == "route":
+        kinds = ["misroute"]
     return kinds + TRANSIENT
 
 
@@ -152,6 +190,8 @@ def corrupt(kind: str, view: PromptView, ans: dict) -> dict:
             lambda m: f"refund of ${float(m.group(1)) * 1.1:.2f}",
             ans["text"],
         )
+    elif kind == "misroute":
+        ans.update(model="small" if ans["model"] == "large" else "large", reason="looks routine")
     elif kind == "critic_false_pass":
         ans.update(passed=True, blame=None, reason="looks fine")
     elif kind == "critic_false_alarm":

@@ -47,6 +47,11 @@ def intake_ok(trial: Trial, intake: Intake) -> bool:
     )
 
 
+def right_tier(trial: Trial) -> str:
+    """The tier a ticket should be routed to: the primary for hard or adversarial tickets."""
+    return "primary" if {"hard", "adversarial"} & set(trial.ticket.tags) else "fallback"
+
+
 def lookup_ok(desk: Desk, order_id: str, view: OrderView | None) -> bool:
     """Lookup is right when it returns the stored record (or refuses an unknown id)."""
     truth = true_view(desk, order_id)

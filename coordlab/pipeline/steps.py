@@ -110,6 +110,16 @@ def ask(
     return parsed, completion.text
 
 
+def route(desk: Desk, trial: Trial, work: Mapping) -> dict:
+    """The routing layer's step (the stack says how): the model tier for the rest of the trial.
+
+    The tier is the recorder's model, as the fallback after an outage is: it decides which of
+    the framework's models answers each later step, and hands nothing on.
+    """
+    trial.model = desk.pipeline.route(desk, trial, Given(desk, work))
+    return {}
+
+
 def intake(desk: Desk, trial: Trial, work: Mapping) -> dict:
     """Step 1: read the email."""
     email = work["email"]

@@ -10,7 +10,9 @@ hook                the all-off desk                            overridden by
 ==================  ==========================================  ======================
 ``codec``           free text, re-parsed by the next step       ``State``
 ``connect``         ad-hoc tool calls                           ``Protocol``
-``flow``            the six work steps                          ``Verification``
+``flow``            the six work steps                          ``Verification``,
+                                                                ``Routing``
+``route``           (no route step)                             ``Routing``
 ``verify``          (no verify step)                            ``Verification``
 ``check``           nothing is refused                          ``Recovery``, yours
 ``after_transient`` the error propagates (the trial crashes)    ``Recovery``
@@ -75,6 +77,10 @@ class SupportDesk:
     def verify(self, desk: Desk, trial: Trial, given: Given) -> Verdict:
         """Run the verify step on the hand-offs ``given`` (only if ``flow`` has one)."""
         raise NotImplementedError("this desk has no verify step")
+
+    def route(self, desk: Desk, trial: Trial, given: Given) -> str:
+        """Run the route step: the model tier for the trial (only if ``flow`` has one)."""
+        raise NotImplementedError("this desk has no route step")
 
     def check(self, step: str, result: Given, trial: Trial) -> None:
         """Refuse ``step``'s ``result`` by raising :class:`~coordlab.errors.Rejected` (no-op).

@@ -40,9 +40,11 @@ GRID = (
     "all,-recovery",
     "verification:per-step",
     "all,verification:gate+per-step",
+    "routing:rules",
+    "all,routing",
 )
-"""Layer settings for paired agreement: all off, each alone, all on, all but each, and the
-critic on every hand-off alone and with everything else."""
+"""Layer settings for paired agreement: all off, each alone, all on, all but each, the critic
+on every hand-off and the router (rules alone, the model router with everything else)."""
 
 PROFILES = ("uniform-97", "outage")
 """The fault profiles of the conformance grid."""
