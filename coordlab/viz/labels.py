@@ -83,8 +83,10 @@ Rows = Sequence[Mapping] | pd.DataFrame
 
 
 def column(rows: Rows, key: str) -> list:
-    """The values under ``key``, one per row."""
-    return list(rows[key]) if isinstance(rows, pd.DataFrame) else [row[key] for row in rows]
+    """The values under ``key``, one per row that has it (a table grouped by fewer keys)."""
+    if isinstance(rows, pd.DataFrame):
+        return list(rows[key]) if key in rows else []
+    return [row[key] for row in rows if key in row]
 
 
 def varying(rows: Rows, key: str) -> bool:
