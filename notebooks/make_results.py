@@ -46,6 +46,19 @@ RESULTS: dict[str, list[dict]] = {
     ],
     # 06 cost vs reliability: the 16 on/off layer settings
     "cost": [{"layers_grid": "all", "profiles": "uniform-97", "seeds": "0-2"}],  # the 16
+    # 10 routing: every ticket on the primary, routed by rules, routed by the small model;
+    # with every other layer off and with all four on
+    "routing": [
+        {"layers_grid": "none;routing:rules;routing:llm;all;all,routing:rules;all,routing:llm",
+         "profiles": "uniform-97", "seeds": "0-4"},
+    ],
+    # 10 a critic on every hand-off: no critic, one critic, one per hand-off; alone and with
+    # the other three layers
+    "critic": [
+        {"layers_grid": ";".join(f"{rest}verification:{m}" for rest in ("", "state,protocol,recovery,")
+                                 for m in ("off", "critic-strict", "per-step")),
+         "profiles": "uniform-97", "seeds": "0-4"},
+    ],
 }  # fmt: skip
 """Results name -> the sweeps that fill it (arguments of :func:`coordlab.sweep`)."""
 
