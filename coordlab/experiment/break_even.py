@@ -15,8 +15,8 @@ Example:
     ...                + ["success"] * 4,
     ...     "cost_usd": [0.01] * 4 + [0.05] * 4})
     >>> result = break_even(rows, {"layers": "none"}, {"layers": "all"})
-    >>> result["usd"], result["prevented"], result["extra_usd"]
-    (0.08, 0.5, 0.04)
+    >>> result["usd"], result["pays"], result["prevented"], result["extra_usd"]
+    (0.08, 'above', 0.5, 0.04)
 """
 
 from __future__ import annotations
@@ -59,12 +59,14 @@ def break_even(
         seed: the bootstrap's seed.
 
     Returns:
-        ``{"usd", "ci95", "extra_usd", "prevented", "pairs"}``: the break-even dollars per
-        silent failure, its 95% interval, the extra dollars per trial and the silent failures
-        it prevents per trial. ``0`` when the upgrade is no dearer, and ``inf`` when it is
-        dearer and prevents no silent failure. A cheaper upgrade that lets a few *more* silent
-        failures through also reads ``0``: it pays up to a ceiling (``extra / prevented``, both
-        negative) that a negative ``prevented`` points to.
+        ``{"usd", "ci95", "pays", "extra_usd", "prevented", "pairs"}``: the break-even dollars
+        per silent failure and its 95% interval; ``pays`` says on which side of it the upgrade
+        pays: ``above`` (it costs more and prevents failures), ``always`` (it is no dearer and
+        prevents at least as many: ``usd`` is 0), ``never`` (it costs more and prevents none:
+        ``usd`` is ``inf``) or ``below`` (it is cheaper but lets *more* silent failures
+        through: it pays while a failure costs less than ``usd``); then the extra dollars per
+        trial and the silent failures prevented per trial. Resamples on the other side of zero
+        prevented failures are left out of the interval.
     """
     a, b = _paired(frame, base, prices), _paired(frame, upgraded, prices)
     both = a.join(b, lsuffix="_a", rsuffix="_b", how="inner")
@@ -74,19 +76,38 @@ def break_even(
     prevented = (both["silent_a"] - both["silent_b"]).to_numpy()
     values = np.stack([extra, prevented], axis=1)
 
+    sign = np.sign(prevented.sum())
+
     def price(weights):
         totals = weights @ values
         extra_usd, fewer = totals[..., 0], totals[..., 1]
         with np.errstate(divide="ignore", invalid="ignore"):
-            solved = np.maximum(extra_usd / fewer, 0.0)
-        return np.where(fewer > 0, solved, np.where(extra_usd <= 0, 0.0, math.inf))
+            ratio = extra_usd / fewer
+        # fewer failures: pays above the ratio (at any price if it is no dearer); more
+        # failures: pays below it if it is cheaper, never if it is not
+        crossing = np.where(fewer > 0, np.maximum(ratio, 0.0),
+                            np.where(extra_usd < 0, ratio, math.inf))  # fmt: skip
+        none_fewer = np.where(extra_usd <= 0, 0.0, math.inf)
+        # a resample on the other side of zero answers another question: left out
+        return np.where(fewer == 0, none_fewer, np.where(np.sign(fewer) == sign, crossing, np.nan))
 
     tickets = both.index.get_level_values("ticket_id")
     lo, hi = ticket_bootstrap(tickets, price, n_boot, seed, method="inverted_cdf")
+    usd = float(price(np.ones(len(values))))
     return {
-        "usd": round(float(price(np.ones(len(values)))), 6),
+        "usd": round(usd, 6),
         "ci95": [lo, hi],
+        "pays": _pays(usd, sign),
         "extra_usd": round(float(extra.mean()), 6),
         "prevented": round(float(prevented.mean()), 6),
         "pairs": len(values),
     }
+
+
+def _pays(usd: float, sign: float) -> str:
+    """When the upgrade pays: ``above`` / ``below`` the price, ``always`` or ``never``."""
+    if math.isinf(usd):
+        return "never"
+    if sign == 0 or usd == 0:
+        return "always" if sign >= 0 else "below"
+    return "above" if sign > 0 else "below"

@@ -175,7 +175,9 @@ def break_even_failure_cost(table: pd.DataFrame, base, upgraded) -> float | None
     ``other`` is its model, human and wrongly refunded dollars. Upgrading from ``base`` to
     ``upgraded`` pays for itself once the goodwill saved covers the extra ``other``:
     ``goodwill = Δ other / (silent failures prevented per trial)``. ``0.0`` when the upgrade
-    is no dearer even with goodwill free; ``None`` when it prevents no silent failure.
+    is no dearer and prevents as many; ``None`` when it is dearer and prevents no silent
+    failure, or lets more through (see :func:`coordlab.experiment.break_even.break_even`,
+    which also gives the ceiling price of a cheaper upgrade that lets more through).
 
     Example:
         >>> import pandas as pd
@@ -190,8 +192,11 @@ def break_even_failure_cost(table: pd.DataFrame, base, upgraded) -> float | None
     """
     a, b = table.loc[base], table.loc[upgraded]
     prevented = float(a["silent_failure_rate"] - b["silent_failure_rate"])
-    if prevented <= 0:
-        return None
     other = [float(r["total_usd_per_trial"] - r["failure_usd_per_trial"]
                    + r["refund_usd_per_trial"]) for r in (a, b)]  # fmt: skip
-    return round(max(0.0, (other[1] - other[0]) / prevented), 6)
+    extra = other[1] - other[0]
+    if prevented == 0:  # no failure price changes the comparison
+        return 0.0 if extra <= 0 else None
+    if prevented < 0:  # it adds silent failures: it pays, if at all, only *below* a price
+        return None
+    return round(max(0.0, extra / prevented), 6)
