@@ -75,7 +75,8 @@ def test_the_flow_state_carries_the_hand_offs_and_nothing_else(spec, tmp_path):
     finally:
         session.close()
     state = persistence.load_state(trial.key)  # as CrewAI's @persist saved it
-    assert set(state) == {"id", "route", *HANDOFFS}  # no recorder, no trial
+    assert set(state) == {"id", "route", "counters", *HANDOFFS}  # no recorder, no trial
+    assert state["counters"] == trial.counters()  # only the counters the layers decide with
     assert state["route"] == "done" and state["email"] == ticket.email
     if spec == "state":  # typed models (as JSON)
         assert state["decision"]["amount"] == ticket.truth.amount

@@ -72,3 +72,20 @@ def test_a_critic_per_hand_off_costs_more_than_one_critic_which_costs_more_than_
     every = tokens("all,verification:per-step")
     assert none < one < every
     assert every / none > 1.5
+
+
+def test_a_critic_that_times_out_is_retried_as_the_critic_not_the_step_it_reviews():
+    timeouts = targeted_profile([("verify", "timeout")], rate=0.5)
+    rows = cached_rows("verification:per-step,recovery", timeouts)
+    hit = [r for r in rows if "verify:timeout" in r["faults"]]
+    assert len(hit) >= 50
+    assert all(r["n_intake"] == 1 and r["n_decide"] <= 1 and r["n_compose"] <= 1 for r in hit)
+    gave_up = [r for r in hit if r["outcome"] != "success"]
+    assert all(r["escalated_by"] == "recovery" for r in gave_up)
+    assert sum(r["outcome"] == "success" for r in hit) >= 0.5 * len(hit)  # 3 critics, 3 tries
+
+
+def test_without_recovery_a_critic_timeout_crashes_the_trial():
+    timeouts = targeted_profile([("verify", "timeout")], rate=0.5)
+    hit = [r for r in cached_rows("verification:per-step", timeouts) if r["faults"]]
+    assert hit and {r["outcome"] for r in hit} == {"crashed"}

@@ -100,3 +100,13 @@ def test_resuming_needs_a_persistence():
             CrewAIBackend(desk).resume_trial(ticket, 0)
     finally:
         session.close()
+
+
+def test_a_routed_trial_resumes_on_the_tier_its_router_chose(tmp_path):
+    ticket = next(t for t in load_tickets() if t.truth.action == "refund" and not t.tags)
+    first, saved, _, resumed, _, _ = _stopped_and_resumed(
+        "routing:rules", ticket, tmp_path / "f.db"
+    )
+    assert saved["counters"]["model"] == "fallback"
+    assert {r.model for r in first.records if r.step == "decide"} == {"fallback"}
+    assert {r.model for r in resumed.records if r.step == "compose"} == {"fallback"}

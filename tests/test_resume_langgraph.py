@@ -63,3 +63,11 @@ def test_resuming_needs_a_checkpointer():
             LangGraphBackend(desk).resume_trial(ticket, 0)
     finally:
         session.close()
+
+
+def test_a_routed_trial_resumes_on_the_tier_its_router_chose():
+    ticket = next(t for t in load_tickets() if t.truth.action == "refund" and not t.tags)
+    first, _, resumed, ledger = _run("routing:rules", ticket, "decide")
+    assert {r.model for r in first.records if r.step == "decide"} == {"fallback"}
+    assert {r.model for r in resumed.records if r.step == "compose"} == {"fallback"}
+    assert resumed.counters()["attempts"]["decide"] == 1  # counted on from the checkpoint

@@ -77,3 +77,11 @@ def test_the_model_router_misroutes_some_tickets_and_pays_a_call_for_each():
     assert 0 < len(misrouted) < 0.1 * len(rows)
     assert all(r["n_route"] == 1 for r in rows)
     assert all(r["tokens_in_fallback"] > 0 for r in rows)  # the router's call, on the small model
+
+
+def test_under_perfect_the_model_router_is_always_right():
+    rows = cached_rows("routing", "perfect")
+    assert all(r["ok_route"] == r["n_route"] == 1 for r in rows)
+    rules = cached_rows("routing:rules", "perfect")
+    hard = [r for r in rules if "hard" in r["tags"]]
+    assert any(r["ok_route"] == 0 for r in hard)  # the rules' blind spot: indirect wording

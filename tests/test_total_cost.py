@@ -109,3 +109,31 @@ def test_total_cost_bars_stack_the_table_none_first_and_name_its_prices(frame):
     assert "$40.00 goodwill" in legend[2]
     assert [t.get_text() for t in ax.figure.axes[1].get_xticklabels()] == ["none", "S+P+V+R"]
     plt.close("all")
+
+
+def _paired_frame(base_outcomes, up_outcomes, base_usd, up_usd):
+    import pandas as pd
+
+    n = len(base_outcomes)
+    rows = [{"layers": label, "seed": 0, "ticket_id": f"T{i:04d}", "outcome": outcome,
+             "cost_usd": usd} for label, outcomes, usd in
+            (("base", base_outcomes, base_usd), ("up", up_outcomes, up_usd))
+            for i, outcome in enumerate(outcomes)]  # fmt: skip
+    assert len(rows) == 2 * n
+    return pd.DataFrame(rows)
+
+
+def test_break_even_says_on_which_side_of_the_price_an_upgrade_pays():
+    from coordlab.experiment.break_even import break_even
+
+    ok, bad = "success", "silent_failure"
+
+    def pays(base, up, base_usd, up_usd):
+        frame = _paired_frame(base, up, base_usd, up_usd)
+        found = break_even(frame, {"layers": "base"}, {"layers": "up"}, n_boot=200)
+        return found["pays"], found["usd"]
+
+    assert pays([bad, ok, ok, ok], [ok] * 4, 0.01, 0.03) == ("above", 0.08)  # $0.02 / 0.25
+    assert pays([ok] * 4, [ok] * 4, 0.03, 0.01) == ("always", 0.0)
+    assert pays([ok] * 4, [ok] * 4, 0.01, 0.03) == ("never", float("inf"))
+    assert pays([ok] * 4, [bad, ok, ok, ok], 0.03, 0.01) == ("below", 0.08)

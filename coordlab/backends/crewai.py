@@ -17,7 +17,8 @@
   ``stopped``); :meth:`CrewAIBackend.resume_trial` kicks off a new flow with ``inputs={"id":
   ...}``: CrewAI restores the latest saved state, ``@start`` sees its route and does nothing,
   the router goes on (no finished step re-runs, no side effect repeats). The recorder is not
-  persisted: a resumed trial records what ran after the resume, with fresh budgets.
+  state: a resumed trial records what ran after the resume, and its counters (attempts,
+  revisions, model tier) are restored from a ``counters`` field of the state.
 
 Tokens are counted per call, not from ``crew.usage_metrics`` (it double-counts a shared LLM).
 """
@@ -74,6 +75,7 @@ class DeskState(FlowState):
 
     model_config = ConfigDict(validate_assignment=True)
     route: str = ""
+    counters: dict = {}
     email: str = ""
     intake: Intake | None = None
     passages: list[PolicyHit] | None = None
@@ -85,7 +87,7 @@ class DeskState(FlowState):
 
 def initial_state(desk: Desk, trial: Trial) -> DeskState | dict:
     """A trial's first state: its id and email (typed with the state layer on, else a dict)."""
-    first = {"id": trial.key, "route": "", "email": trial.ticket.email}
+    first = {"id": trial.key, "route": "", "counters": {}, "email": trial.ticket.email}
     return DeskState(**first) if desk.pipeline.codec.typed else dict.fromkeys(HANDOFFS) | first
 
 
@@ -113,6 +115,7 @@ class DeskFlow(Flow):
         if (key := steps.OUTPUT[step]) in out:
             self._put(key, out[key])
         self._put("route", route)
+        self._put("counters", self._trial.counters())
         self._last = step
 
     @start()
@@ -120,6 +123,8 @@ class DeskFlow(Flow):
         """Run the first step, unless the state was restored from a checkpoint (it has a route)."""
         if not self._get("route"):
             self._run(steps.flow(self._desk)[0])
+        elif saved := self._get("counters"):  # restored: go on on the same tier and budgets
+            self._trial.resume_counters(saved)
 
     @listen("to_route")
     def run_route(self):

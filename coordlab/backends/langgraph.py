@@ -25,8 +25,9 @@ Layers map to LangGraph's own constructs where it has them:
   ``run_trial(..., stop_after="decide")`` interrupts the graph after that node
   (``interrupt_after``), and :meth:`LangGraphBackend.resume_trial` continues the thread from
   its checkpoint, in another backend instance or process, without re-running a finished node
-  or repeating a side effect. The recorder is not checkpointed: a resumed trial records only
-  what ran after the resume, and starts on the primary model with fresh retry budgets.
+  or repeating a side effect. The recorder is not state: a resumed trial records only what ran
+  after the resume; its counters (attempts, revisions, the model tier the router or an outage
+  chose) travel in a ``counters`` channel, so it goes on where it stopped.
 
 The graph is compiled once per backend instance (per configuration and seed), never per ticket.
 """
@@ -54,6 +55,7 @@ class TypedDeskState(TypedHandoffs):
 
     email: str
     route: str = ""
+    counters: dict = {}
 
 
 class TextDeskState(TypedDict, total=False):
@@ -61,6 +63,7 @@ class TextDeskState(TypedDict, total=False):
 
     email: str
     route: str
+    counters: dict
     intake: str
     passages: str
     order: str | None
@@ -126,6 +129,9 @@ class LangGraphBackend(Backend):
         def node(state, runtime: Runtime[TrialContext]) -> dict:
             trial = runtime.context.trial
             work = {key: _get(state, key) for key in steps.INPUTS[step]}
+            return step_update(trial, work) | {"counters": trial.counters()}
+
+        def step_update(trial: Trial, work: dict) -> dict:
             try:
                 out = control.execute(desk, trial, step, work)
             except TransientError as err:
@@ -150,7 +156,11 @@ class LangGraphBackend(Backend):
         """Continue a stopped trial from its checkpoint; the new recorder holds what ran now."""
         if self.checkpointer is None:
             raise ConfigError("resuming a trial needs a checkpointer")
-        return self._invoke(Trial(ticket=ticket, seed=seed), None, None)
+        trial = Trial(ticket=ticket, seed=seed)
+        saved = self.graph.get_state({"configurable": {"thread_id": trial.key}}).values
+        if saved.get("counters"):
+            trial.resume_counters(saved["counters"])  # the same tier, the budgets it had left
+        return self._invoke(trial, None, None)
 
     def _invoke(self, trial: Trial, start: dict | None, stop_after: str | None) -> Trial:
         config: dict = {"recursion_limit": 100}

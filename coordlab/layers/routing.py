@@ -75,7 +75,7 @@ def _ask_router(desk, trial, email: str) -> str:
     sections = {"Email": email, "Approval threshold": f"${APPROVAL_THRESHOLD:.2f}"}
     asked, trial.model = trial.model, "fallback"  # routers run on the small model
     try:
-        right = lambda route: TIERS[route.model] == reference.right_tier(trial)  # noqa: E731
+        right = lambda route: TIERS.get(route.model) == reference.right_tier(trial)  # noqa: E731
         route, _ = steps.ask(desk, trial, "route", sections, right)
     finally:
         trial.model = asked

@@ -17,7 +17,7 @@ import re
 
 from coordlab.domain import policy
 from coordlab.domain.steps import TABLE
-from coordlab.errors import Rejected
+from coordlab.errors import Rejected, TransientError
 from coordlab.layers.base import Layer
 from coordlab.pipeline import reference, steps
 from coordlab.pipeline.grading import full_rulebook
@@ -153,11 +153,28 @@ def _review_hand_off(desk, trial, step: str, given) -> None:
     if step == "compose":
         sections["Reply"] = given.reply
     good = reference.right_so_far(desk, trial, step, given)
-    mode, right = "critic-strict", lambda v: v.passed == good  # noqa: E731
-    verdict, _ = steps.ask(desk, trial, "verify", sections, right, mode, checks=step)
+    verdict = _ask_reviewer(desk, trial, step, sections, lambda v: v.passed == good)
     if not verdict.passed:
         trial.records[-1].caught_by = "verification"
         raise Rejected(verdict.blame or step, "verification", verdict.reason)
+
+
+def _ask_reviewer(desk, trial, step: str, sections: dict, right) -> Verdict:
+    """The strict critic's verdict on ``step``; a failed call is retried as a critic's call.
+
+    A timeout of the critic is the critic's, not the reviewed step's: recovery retries the
+    critic (its own attempts, keyed like every verify call) and, when it gives up, the ticket
+    goes to a human; without recovery the error propagates (the trial crashes).
+    """
+    while True:
+        try:
+            verdict, _ = steps.ask(desk, trial, "verify", sections, right, "critic-strict", step)
+        except TransientError as err:
+            if not desk.pipeline.after_transient(trial, "verify", err):
+                raise Rejected("verify", "recovery", f"no critic answered after {step}") from None
+            continue
+        trial.failures_in_a_row["verify"] = 0
+        return verdict
 
 
 def _run_critic(desk, trial, given, mode: str) -> Verdict:

@@ -1,7 +1,9 @@
 """The fault model: fault kinds and keyed fault draws (profiles live in ``profiles.py``).
 
 Every draw is a pure function of ``(seed, ticket id, step, attempt)`` through a counter-based
-keyed hash (BLAKE2b), never of global call order. Every backend and every layer setting therefore
+keyed hash (BLAKE2b), never of global call order; the model tier that answers moves only the
+threshold the draw is held against (a profile's ``tiers``), so a weaker tier's faults include
+the primary's. Every backend and every layer setting therefore
 sees the same faults on the same trial (common random numbers), so comparisons are paired.
 
 Each :class:`FaultKind` carries its MAST failure mode (Cemri et al., 2025, "Why Do Multi-Agent
@@ -275,7 +277,8 @@ class FaultInjector:
     Args:
         profile: the fault profile.
         seed: the experiment seed.
-        hard_tickets: ids of tickets tagged ``hard`` (used only when the profile correlates).
+        hard_tickets: ids of tickets tagged ``hard`` (a correlated profile piles faults on
+            them; a weaker tier's multiplier is larger on them).
         hard_share: share of hard tickets in the population, to keep marginals exact.
 
     """

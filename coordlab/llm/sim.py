@@ -41,7 +41,7 @@ class SimLLM:
     Args:
         profile: a built-in profile name or a :class:`FaultProfile`.
         seed: the experiment seed.
-        hard_tickets: ids of hard tickets (for correlated profiles).
+        hard_tickets: ids of hard tickets (for correlated profiles and the weaker tier).
 
     """
 

@@ -11,6 +11,7 @@ from coordlab.domain.policy import Rulebook
 from coordlab.domain.reply import compose_reply
 from coordlab.pipeline.context import Desk, Trial
 from coordlab.pipeline.grading import expected_delivery
+from coordlab.tools.store import APPROVAL_THRESHOLD
 from coordlab.types import Decision, Intake, OrderView
 
 
@@ -47,9 +48,24 @@ def intake_ok(trial: Trial, intake: Intake) -> bool:
     )
 
 
-def right_tier(trial: Trial) -> str:
-    """The tier a ticket should be routed to: the primary for hard or adversarial tickets."""
-    return "primary" if {"hard", "adversarial"} & set(trial.ticket.tags) else "fallback"
+def right_tier(trial: Trial, threshold: float = APPROVAL_THRESHOLD) -> str:
+    """The tier a careful router sends the ticket to, from its ground truth.
+
+    The primary for an adversarial ticket, one with no order number, a legal threat, a
+    requested amount above ``threshold``, or a refund or status request in indirect words
+    (tagged ``hard``); the small model (``fallback``) for the rest.
+
+    Example:
+        >>> from coordlab import load_tickets
+        >>> tickets = {t.id: t for t in load_tickets()}
+        >>> [right_tier(Trial(ticket=tickets[i], seed=0)) for i in ("T0001", "T0048")]
+        ['fallback', 'primary']
+    """
+    ticket, truth = trial.ticket, trial.ticket.truth
+    risky = "adversarial" in ticket.tags or truth.order_id is None or truth.reason == "legal"
+    large = (truth.requested_amount or 0) > threshold
+    indirect = "hard" in ticket.tags and truth.intent in ("refund", "status")
+    return "primary" if risky or large or indirect else "fallback"
 
 
 def lookup_ok(desk: Desk, order_id: str, view: OrderView | None) -> bool:
@@ -82,9 +98,9 @@ def right_so_far(desk: Desk, trial: Trial, step: str, given) -> bool:
     if step == "intake":
         return intake_ok(trial, given.intake)
     if step == "decide":
-        expected = expected_delivery(trial.ticket, None)[:3]
-        got = (given.decision.action, given.intake.order_id, decision_key(given.decision)[1])
-        return got == expected
+        truth = trial.ticket.truth
+        expected = (truth.order_id, truth.action, round(truth.amount, 2), list(truth.policy_ids))
+        return (given.intake.order_id, *decision_key(given.decision)) == expected
     return delivery_would_succeed(desk, trial, given.intake, given.decision, given.reply)
 
 

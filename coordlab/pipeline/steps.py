@@ -69,17 +69,17 @@ def ask(
     sections: dict[str, str],
     check,
     mode: str | None = None,
-    checks: str | None = None,
+    reviews: str | None = None,
 ):
     """One model call: build the prompt, call, account, parse, record; ``(parsed, answer)``.
 
     ``check`` labels the parsed answer right or wrong for the record (the measuring
     instrument, never fed back); ``mode`` picks the critic's prompt for ``verify``, and
-    ``checks`` the step a critic on every hand-off reviews.
+    ``reviews`` the step a critic on every hand-off reviews (the header's ``checks=``).
     """
     codec = desk.pipeline.codec
     attempt = trial.next_attempt(step)
-    messages = prompts.build(step, trial.ticket.id, attempt, sections, codec.typed, mode, checks)
+    messages = prompts.build(step, trial.ticket.id, attempt, sections, codec.typed, mode, reviews)
     try:
         with traced_call(trial.key, f"chat {trial.model}", tier=trial.model) as span:
             completion = desk.llm.complete(messages, trial.model)
@@ -176,9 +176,11 @@ def lookup(desk: Desk, trial: Trial, work: Mapping) -> dict:
         ok = reference.lookup_ok(desk, order_id, None)
         trial.record("lookup", ok, error=err.reason, caught_by=err.layer, **details)
         raise
-    if fault == "expired_credentials":  # the tools refreshed the token and asked again
+    if getattr(desk.tools, "refreshed_token", False):  # a 401, refreshed and asked again
         trial.clock_s += 2 * AUTH_S
         details["caught_by"] = "protocol"
+    elif fault == "expired_credentials":  # a token refreshed earlier in the trial stays valid
+        details["fault"] = None
     ok = reference.lookup_ok(desk, order_id, order)
     trial.record("lookup", ok, produced=repr(order), **details)
     return {"order": desk.pipeline.codec.carry("order", order)}

@@ -1,7 +1,7 @@
 """The support desk with every coordination layer off, and the hooks a layer overrides.
 
 This is the base of the Gymnasium-style stack: :class:`SupportDesk` answers every hook plainly,
-and each layer (:mod:`coordlab.layers`) wraps it and overrides one or two of them. The steps
+and each layer (:mod:`coordlab.layers`) wraps it and overrides a few of them. The steps
 (:mod:`coordlab.pipeline.steps`) and the shared decisions (:mod:`coordlab.pipeline.control`)
 ask the stack, never a mode flag:
 
@@ -14,7 +14,9 @@ hook                the all-off desk                            overridden by
                                                                 ``Routing``
 ``route``           (no route step)                             ``Routing``
 ``verify``          (no verify step)                            ``Verification``
-``check``           nothing is refused                          ``Recovery``, yours
+``check``           nothing is refused                          ``Verification``
+                                                                (per-step), ``Recovery``,
+                                                                yours
 ``after_transient`` the error propagates (the trial crashes)    ``Recovery``
 ``after_rejected``  hand the ticket to a human                  ``Recovery``
 ``idempotency_key`` none: a repeated side effect happens twice  ``Recovery``

@@ -88,6 +88,8 @@ class McpTools:
 
     def __init__(self, service: OrderService):
         self.service = service
+        self.refreshed_token = False
+        """Whether the last ``get_order`` had to refresh an expired access token."""
         self._portal_cm = start_blocking_portal()
         self._portal = self._portal_cm.__enter__()
         self._session_cm = self._portal.wrap_async_context_manager(
@@ -112,12 +114,14 @@ class McpTools:
         transport: an expired token is the protocol's business, not the pipeline's.
         """
         arguments = {"order_id": order_id, "request_id": request_id}
+        self.refreshed_token = False
         try:
             return self.call("get_order", arguments)
         except TransientError as err:
             if err.kind != "expired_credentials":
                 raise
         self.service.refresh_credentials(request_id)
+        self.refreshed_token = True  # the step records that the protocol layer caught a 401
         return self.call("get_order", arguments)
 
     def deliver(
