@@ -77,7 +77,10 @@ class Table:
             if self.caption
             else ""
         )
-        return f"<table class='coordlab-table'>{caption}<tr>{head}</tr>{body}</table>"
+        # mathjax_ignore: JupyterLab's math renderer would read "$7.07, $7.17" as a formula
+        return (
+            f"<table class='coordlab-table mathjax_ignore'>{caption}<tr>{head}</tr>{body}</table>"
+        )
 
     def _cell(self, column: str, value) -> str:
         text = self.text(column, value)

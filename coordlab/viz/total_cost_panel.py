@@ -78,13 +78,18 @@ def _prices_text(prices: Prices) -> str:
 
 
 def _numbers_html(table: pd.DataFrame) -> str:
-    """The cheapest setting in total, and each setting's break-even price against ``none``."""
-    cheapest = table["total_usd_per_trial"].idxmin()
-    lines = [f"cheapest in total: {short_label(cheapest)} at "
-             f"${table.loc[cheapest, 'total_usd_per_trial']:.2f} per ticket"]  # fmt: skip
+    """The three cheapest settings in total, then when each pays for itself against ``none``."""
+    ranked = table["total_usd_per_trial"].sort_values()
+    lines = [", ".join(f"{short_label(label)} ${usd:.2f}" for label, usd in ranked[:3].items())]
+    lines[0] = f"cheapest in total, per ticket: {lines[0]}"
     if "none" in table.index:
-        for label in table.index.drop("none"):
-            usd = break_even_failure_cost(table, "none", label)
-            said = "never (prevents no silent failure)" if usd is None else f"${usd:,.2f}"
-            lines.append(f"none → {short_label(label)} pays once a silent failure costs {said}")
-    return "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>"
+        prices = {label: break_even_failure_cost(table, "none", label)
+                  for label in table.index.drop("none")}  # fmt: skip
+        always = [short_label(k) for k, usd in prices.items() if usd == 0]
+        never = [short_label(k) for k, usd in prices.items() if usd is None]
+        above = sorted((usd, short_label(k)) for k, usd in prices.items() if usd)
+        lines.append(f"against none, pays at any price: {', '.join(always) or 'none'}")
+        lines += [f"pays once a silent failure costs over ${usd:,.2f}: {k}" for usd, k in above]
+        lines.append(f"never pays (or only below a price): {', '.join(never) or 'none'}")
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    return f"<ul class='mathjax_ignore'>{items}</ul>"  # "$" pairs are not formulas
