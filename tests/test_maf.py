@@ -102,7 +102,9 @@ def test_the_work_message_carries_every_hand_off_and_the_route(spec, kind):
 def test_each_llm_call_is_the_persona_then_coordlabs_prompt():
     backend, session = _backend("none")
     try:
+        # an agent per step a model may answer: the LLM steps, the critic and the router
         assert {step for _, step in backend.models.agents} == {
+            "route",
             "intake",
             "decide",
             "compose",
