@@ -1,7 +1,8 @@
 """The typed hand-offs, for a framework's state or message with the state layer on.
 
 Every step's result as its pydantic model, ``None`` until the step has run. LangGraph's state
-schema and MAF's work message extend it with their own fields (the email, the route).
+schema, CrewAI's flow state and MAF's work message extend it with their own fields (the email,
+the route).
 
 Example:
     >>> sorted(TypedHandoffs.model_fields)

@@ -34,12 +34,13 @@ from typing import Any
 from pydantic import ConfigDict, PrivateAttr
 
 from coordlab.backends._crewai_env import crewai_home, prepare_environment, sandbox_dir
+from coordlab.backends._handoffs import TypedHandoffs
 from coordlab.backends.base import Backend, Wiring
 from coordlab.errors import ConfigError
 from coordlab.pipeline import control, steps
 from coordlab.pipeline.context import Desk, Trial
 from coordlab.pipeline.steps import HANDOFFS
-from coordlab.types import Decision, Intake, OrderView, PolicyHit, Ticket, Verdict
+from coordlab.types import Ticket
 
 prepare_environment()
 with crewai_home():
@@ -63,7 +64,7 @@ class _QuietTrialErrors(logging.Filter):
 logging.getLogger("crewai.flow.runtime").addFilter(_QuietTrialErrors())
 
 
-class DeskState(FlowState):
+class DeskState(FlowState, TypedHandoffs):
     """The structured flow state (state layer on): CrewAI's ``id``, the route, the hand-offs.
 
     Example:
@@ -77,12 +78,6 @@ class DeskState(FlowState):
     route: str = ""
     counters: dict = {}
     email: str = ""
-    intake: Intake | None = None
-    passages: list[PolicyHit] | None = None
-    order: OrderView | None = None
-    decision: Decision | None = None
-    reply: str | None = None
-    verdict: Verdict | None = None
 
 
 def initial_state(desk: Desk, trial: Trial) -> DeskState | dict:
