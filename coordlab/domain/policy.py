@@ -79,9 +79,16 @@ def age_days(order: OrderView, received_on: dt.date) -> int:
 
 
 def decide(
-    intake: Intake, order: OrderView | None, book: Rulebook, received_on: dt.date
+    intake: Intake,
+    order: OrderView | None,
+    book: Rulebook,
+    received_on: dt.date,
+    approved: bool = False,
 ) -> Decision:
     """Apply the policies in ``book`` to one ticket.
+
+    ``approved``: a human approved a refund above the approval threshold, so it is paid (citing
+    the policy that allows it and the threshold's) instead of escalated.
 
     Example:
         >>> intake = Intake(intent="status", order_id="ORD-10001", requested_amount=None,
@@ -92,7 +99,7 @@ def decide(
 
     """
     if intake.intent == "refund":
-        return _refund(intake, order, book, received_on)
+        return _refund(intake, order, book, received_on, approved)
     if intake.order_id is None:
         return _cite(book, "no_order", "escalate")
     if intake.intent == "status":
@@ -112,7 +119,7 @@ def _cite(book: Rulebook, need: str, action: str, amount: float = 0.0) -> Decisi
 
 
 def _refund(
-    intake: Intake, order: OrderView | None, book: Rulebook, received_on: dt.date
+    intake: Intake, order: OrderView | None, book: Rulebook, received_on: dt.date, approved: bool
 ) -> Decision:
     if intake.order_id is None or order is None:
         return _cite(book, "no_order", "escalate")
@@ -134,9 +141,28 @@ def _refund(
     threshold = book.number("threshold", r"above \$([\d,.]+\d)")
     if book.find("threshold") is None:
         return _goodwill(amount)
-    if amount > threshold:
+    if amount > threshold and not approved:
         return _cite(book, "threshold", "escalate")
-    return _cite(book, need, "refund", amount)
+    refund = _cite(book, need, "refund", amount)
+    if amount > threshold:  # approved: the threshold policy is part of the grounds
+        refund.policy_ids.append(book.find("threshold").id)
+    return refund
+
+
+def needs_approval(decision: Decision, book: Rulebook) -> bool:
+    """Whether ``decision`` escalates only because the refund is above the approval threshold.
+
+    Example:
+        >>> book = Rulebook((Passage("POL-02", "Refund approval threshold", "above $200"),))
+        >>> needs_approval(Decision(action="escalate", amount=0, policy_ids=["POL-02"]), book)
+        True
+    """
+    threshold = book.find("threshold")
+    return (
+        threshold is not None
+        and decision.action == "escalate"
+        and list(decision.policy_ids) == [threshold.id]
+    )
 
 
 def _grounded(book: Rulebook, need: str, action: str, amount: float) -> Decision:

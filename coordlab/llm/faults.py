@@ -199,6 +199,15 @@ _KINDS.append(
         "the router sends the ticket to the other model tier",
     )
 )
+_KINDS.append(
+    FaultKind(
+        "approver_error",
+        "approve",
+        "FM-3.3 Incorrect verification",
+        (),
+        "the person approving gets it wrong: approves a refund the policies forbid, or not",
+    )
+)
 _KINDS += [  # the order service's own faults: only when targeted, or under ``flaky-tools``
     FaultKind(
         "rate_limit",

@@ -66,9 +66,18 @@ class FaultProfile(BaseModel):
         return 1.0 - self.reliability.get(step, 1.0)
 
 
+APPROVER = 0.98
+"""How often the person approving over-threshold refunds gets it right (coordlab's assumption)."""
+
+
 def _rel(values: Sequence[float], verify: float = 0.97) -> dict[str, float]:
-    """Per-step reliability: the six work steps, then the layers' model steps (critic, router)."""
-    return dict(zip(WORK_STEPS, values, strict=True)) | {"verify": verify, "route": verify}
+    """Per-step reliability: the six work steps, the layers' model steps, the approver."""
+    person = APPROVER if verify < 1 else 1.0
+    return dict(zip(WORK_STEPS, values, strict=True)) | {
+        "verify": verify,
+        "route": verify,
+        "approve": person,
+    }
 
 
 SEED_002 = (0.98, 0.95, 0.97, 0.96, 0.97, 0.98)

@@ -60,6 +60,7 @@ class OrderService:
     def __init__(self, orders: Iterable[Order], injector: FaultInjector | None = None):
         self.injector = injector
         self._expired: set[str] = set()
+        self._approvals: dict[str, tuple[str, str, float]] = {}
         self._refreshed: set[str] = set()
         self._lock = threading.Lock()
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
@@ -131,9 +132,26 @@ class OrderService:
             raise TransientError(fault, "deliver", "ledger timed out after writing", TIMEOUT_S)
         return entry
 
+    def issue_approval(self, trial: str, order_id: str, amount: float) -> str:
+        """A token that lets ``trial`` refund ``amount`` on ``order_id`` above the threshold.
+
+        Example:
+            >>> OrderService([]).issue_approval("0/T0001", "ORD-10001", 240.0)
+            'APR-0-T0001-ORD-10001-24000'
+        """
+        token = f"APR-{trial.replace('/', '-')}-{order_id}-{round(amount * 100)}"
+        with self._lock:
+            self._approvals[token] = (trial, order_id, round(amount, 2))
+        return token
+
     def _authorize(self, order_id: str | None, amount: float, approval_token: str | None) -> None:
         if amount > APPROVAL_THRESHOLD and not approval_token:
             raise Rejected("decide", "tool", f"refund ${amount:.2f} needs an approval token")
+        if amount > APPROVAL_THRESHOLD and self._approvals.get(approval_token, ())[1:] != (
+            order_id,
+            round(amount, 2),
+        ):
+            raise Rejected("decide", "tool", f"approval token not valid for ${amount:.2f}")
         payload = self.fetch_quiet(order_id)
         if payload is None or amount <= 0 or amount > payload["total"] + 1e-9:
             raise Rejected("decide", "tool", f"refund ${amount:.2f} not allowed on {order_id}")
