@@ -37,6 +37,7 @@ MODES: dict[str, tuple[str, ...]] = {
     ),
     "recovery": ("off", "retry", "full"),
     "routing": ("off", "rules", "llm"),
+    "approval": ("off", "human"),
 }
 """Each layer's modes; the first is off, the last is what ``on`` means."""
 

@@ -114,6 +114,15 @@ class ReplyText(BaseModel):
     text: str
 
 
+class Approval(_Strict):
+    """A person's approval of an over-threshold refund: the refund approved and its token."""
+
+    token: str
+    action: Action
+    amount: float = Field(ge=0)
+    policy_ids: list[str] = Field(min_length=1)
+
+
 class Route(_Strict):
     """The routing layer's output: which model should answer the ticket."""
 

@@ -74,3 +74,18 @@ def test_the_approver_errs_at_its_own_keyed_rate():
     again = [approver.review(_request(o, seed_ticket=f"0/T{i:04d}")).approved
              for i, o in enumerate(BIG * 4)]  # fmt: skip
     assert again == answers  # keyed: the same request, the same mistake
+
+
+def test_with_the_approval_layer_over_threshold_refunds_complete_after_approval():
+    from helpers import cached_rows
+
+    rows = cached_rows("all,approval", "perfect")
+    waited = [r for r in rows if r["approvals"]]
+    assert len(waited) >= 30
+    assert {r["outcome"] for r in waited} == {"success_after_approval"}
+    assert all(r["action"] == "refund" and r["amount"] > APPROVAL_THRESHOLD for r in waited)
+    assert {r["outcome"] for r in rows if not r["approvals"]} == {"success"}
+    without = cached_rows("all", "perfect")
+    assert sum(r["action"] == "escalate" for r in without) == sum(
+        r["action"] == "escalate" for r in rows
+    ) + len(waited)

@@ -18,7 +18,16 @@ from pydantic import BaseModel, ValidationError
 from coordlab.domain import wire
 from coordlab.domain.steps import step as step_spec
 from coordlab.errors import Rejected
-from coordlab.types import Decision, Intake, OrderRecord, OrderView, ReplyText, Route, Verdict
+from coordlab.types import (
+    Approval,
+    Decision,
+    Intake,
+    OrderRecord,
+    OrderView,
+    ReplyText,
+    Route,
+    Verdict,
+)
 
 
 def parse_answer(step: str, text: str, typed: bool) -> BaseModel:
@@ -85,6 +94,9 @@ _LOOSE = {
     ReplyText: lambda f: ReplyText.model_construct(text=f["text"]),
     Verdict: _loose_verdict,
     Route: lambda f: Route.model_construct(model=f.get("model"), reason=f.get("reason", "")),
+    Approval: lambda f: Approval.model_construct(
+        token=f.get("token"), **_loose_decision(f).model_dump()
+    ),
 }
 """How glue code re-reads each output model from its text lines (by model, not by step)."""
 

@@ -25,9 +25,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from coordlab.types import Decision, Intake, ReplyText, Route, Verdict
+from coordlab.types import Approval, Decision, Intake, ReplyText, Route, Verdict
 
-Kind = Literal["llm", "rag", "tool", "check", "router"]
+Kind = Literal["llm", "rag", "tool", "check", "router", "human"]
 WHOLE_TEXT = "<the reply text only>"
 """The text format of a step whose whole answer is its one text field."""
 
@@ -104,8 +104,8 @@ class Step:
 
     @property
     def asks_model(self) -> bool:
-        """Whether a model may be asked to do it (the critic too)."""
-        return self.output is not None
+        """Whether a model may be asked to do it (the critic and the router too, not a person)."""
+        return self.output is not None and self.kind != "human"
 
 
 CONTEXT = ("email", "intake", "passages", "order")
@@ -168,7 +168,7 @@ _COMPOSE = Step(
         "You write clear, friendly replies for an online shop.",
     ),
     result="reply",
-    inputs=(*CONTEXT, "decision"),
+    inputs=(*CONTEXT, "decision", "approval"),
 )
 _VERIFY = Step(
     "verify",
@@ -193,7 +193,7 @@ _VERIFY = Step(
         "You review tickets for an online shop.",
     ),
     result="verdict",
-    inputs=(*CONTEXT, "decision", "reply"),
+    inputs=(*CONTEXT, "decision", "approval", "reply"),
 )
 
 _ROUTE = Step(
@@ -216,15 +216,31 @@ _ROUTE = Step(
     inputs=("email",),
 )
 
+_APPROVE = Step(
+    "approve",
+    "human",
+    work=False,
+    output=Approval,
+    fields=(
+        TextField("Token", "token", "<approval token>"),
+        TextField("Action", "action", "refund"),
+        TextField("Amount", "amount", "<amount>"),
+        TextField("Policies", "policy_ids", "<ids>"),
+    ),
+    result="approval",
+    inputs=(*CONTEXT, "decision"),
+)
+
 TABLE: tuple[Step, ...] = (
     _ROUTE,
     _INTAKE,
     Step("retrieve", "rag", result="passages", inputs=("email", "intake"), latency_s=0.03),
     Step("lookup", "tool", result="order", inputs=("intake",), latency_s=0.05),
     _DECIDE,
+    _APPROVE,
     _COMPOSE,
     _VERIFY,
-    Step("deliver", "tool", inputs=("intake", "decision", "reply"), latency_s=0.12),
+    Step("deliver", "tool", inputs=("intake", "decision", "approval", "reply"), latency_s=0.12),
 )
 """Every step, in pipeline order."""
 

@@ -25,9 +25,10 @@ from coordlab.llm.faults import FaultInjector, fault_kind
 from coordlab.llm.profiles import FaultProfile, get_profile
 from coordlab.llm.sim import SimLLM
 from coordlab.pipeline.context import Desk, Trial
-from coordlab.pipeline.grading import grade
+from coordlab.pipeline.grading import full_rulebook, grade
 from coordlab.pipeline.reference import true_view
 from coordlab.retrieval.index import PolicyIndex
+from coordlab.tools.approvals import Approver
 from coordlab.tools.store import OrderService
 from coordlab.tracing import active as active_tracing
 from coordlab.types import Order, Ticket
@@ -95,6 +96,7 @@ class Session:
             endpoint=endpoint,
             seed=seed,
             pipeline=self.pipeline,
+            approver=Approver(self.service, full_rulebook(), injector),
         )
         return self.desk
 
@@ -176,9 +178,9 @@ def trial_row(
     """The tidy row for one finished trial."""
     ticket = trial.ticket
     ledger = session.service.ledger(trial.key)
-    g = grade(
-        ticket, true_view(session.desk, ticket.truth.order_id), ledger, trial.crashed is not None
-    )
+    order = true_view(session.desk, ticket.truth.order_id)
+    approvals = session.layers.on("approval")
+    g = grade(ticket, order, ledger, trial.crashed is not None, approvals)
     row = {
         "backend": backend,
         "layers": layers.label,
@@ -204,6 +206,7 @@ def trial_row(
         "cost_usd": round(trial.cost_usd, 8),
         "latency_s": round(trial.clock_s, 4),
         "revisions": trial.revisions,
+        "approvals": trial.approvals,
         "escalated_by": trial.escalated_by or "",
         "crash": trial.crashed or "",
         "faults": ";".join(f"{r.step}:{r.fault}" for r in trial.records if r.fault),

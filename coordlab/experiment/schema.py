@@ -28,7 +28,8 @@ _COLUMNS = [
     ("unauthorized_refunds", _I), ("wrong_refunds", _I), ("llm_calls", _I), ("tokens_in", _I),
     ("tokens_out", _I),
     ("tokens_in_fallback", _I), ("tokens_out_fallback", _I), ("cost_usd", _F),
-    ("latency_s", _F), ("revisions", _I), ("escalated_by", _S), ("crash", _S), ("faults", _S),
+    ("latency_s", _F), ("revisions", _I), ("approvals", _I), ("escalated_by", _S), ("crash", _S),
+    ("faults", _S),
     ("mast", _S), ("caught_by", _S), ("wall_s", _F),
 ]  # fmt: skip
 _STEP_COUNTS = [(f"{kind}_{step}", _I) for step in STEPS for kind in ("n", "ok")]

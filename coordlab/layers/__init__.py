@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from coordlab.config import Layers, register_modes
 from coordlab.errors import ConfigError
+from coordlab.layers.approval import HumanApproval
 from coordlab.layers.base import Layer
 from coordlab.layers.protocol import Protocol
 from coordlab.layers.recovery import Recovery
@@ -31,6 +32,7 @@ REGISTRY: dict[str, type[Layer]] = {
     "verification": Verification,
     "recovery": Recovery,
     "routing": Routing,
+    "approval": HumanApproval,
 }
 """Layer name -> class, innermost first."""
 

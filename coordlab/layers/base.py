@@ -63,6 +63,10 @@ class Layer(SupportDesk):
         """The inner desk's verify step."""
         return self.inner.verify(desk, trial, given)
 
+    def approve(self, desk, trial, given):
+        """The inner desk's approve step."""
+        return self.inner.approve(desk, trial, given)
+
     def route(self, desk, trial, given):
         """The inner desk's route step."""
         return self.inner.route(desk, trial, given)

@@ -24,22 +24,25 @@ from coordlab.pipeline.grading import full_rulebook
 from coordlab.types import Verdict
 
 
-def gate(email, received, intake, hits, order, decision, reply) -> Verdict:
-    """Check one ticket's results against the policy rules in code."""
-    problem = _gate_problem(email, received, intake, hits, order, decision, reply)
+def gate(email, received, intake, hits, order, decision, reply, approved=False) -> Verdict:
+    """Check one ticket's results against the policy rules in code.
+
+    ``approved``: a person approved the refund above the threshold (the rules then pay it).
+    """
+    problem = _gate_problem(email, received, intake, hits, order, decision, reply, approved)
     if problem is None:
         return Verdict(passed=True, reason="all rules hold", checker="gate")
     return Verdict(passed=False, blame=problem[0], reason=problem[1], checker="gate")
 
 
-def _gate_problem(email, received, intake, hits, order, decision, reply):
+def _gate_problem(email, received, intake, hits, order, decision, reply, approved):
     if intake.order_id and intake.order_id not in email:
         return "intake", f"order {intake.order_id} is not in the email"
     if intake.requested_amount is not None and not _mentions(email, intake.requested_amount):
         return "intake", "the requested amount is not in the email"
     if intake.order_id and order is not None and (order.total <= 0 or order.order_date is None):
         return "lookup", "the order record is incomplete"
-    expected = policy.decide(intake, order, full_rulebook(), received)
+    expected = policy.decide(intake, order, full_rulebook(), received, approved)
     retrieved = {h.id for h in hits}
     if not set(expected.policy_ids) <= retrieved:
         return "retrieve", f"{', '.join(expected.policy_ids)} was not retrieved"
@@ -115,8 +118,17 @@ REVIEWED = tuple(s.name for s in TABLE if s.kind == "llm")
 """The steps a critic on every hand-off reviews: every LLM step."""
 
 
+def decision_sections(codec, given) -> dict[str, str]:
+    """The decision a critic reviews, and the approval it rests on when a person gave one."""
+    sections = {"Decision": codec.render(steps.decided(given))}
+    if given.approval is not None:
+        sections["Approval"] = codec.render(given.approval)
+    return sections
+
+
 def _should_pass(desk, trial, given) -> bool:
-    return reference.delivery_would_succeed(desk, trial, given.intake, given.decision, given.reply)
+    decision = steps.decided(given)
+    return reference.delivery_would_succeed(desk, trial, given.intake, decision, given.reply)
 
 
 def _run_gate(desk, trial, given) -> Verdict:
@@ -127,8 +139,9 @@ def _run_gate(desk, trial, given) -> Verdict:
         given.intake,
         given.passages,
         given.order,
-        given.decision,
+        steps.decided(given),
         given.reply,
+        given.approval is not None,
     )
     good = _should_pass(desk, trial, given)
     trial.record(
@@ -147,7 +160,7 @@ def _review_hand_off(desk, trial, step: str, given) -> None:
     codec = desk.pipeline.codec
     sections = {"Email": given.email}
     if step != "intake":
-        sections = steps.context(desk, given) | {"Decision": codec.render(given.decision)}
+        sections = steps.context(desk, given) | decision_sections(codec, given)
     if step == "intake":
         sections["Intake"] = codec.render(given.intake)
     if step == "compose":
@@ -180,7 +193,7 @@ def _ask_reviewer(desk, trial, step: str, sections: dict, right) -> Verdict:
 def _run_critic(desk, trial, given, mode: str) -> Verdict:
     codec = desk.pipeline.codec
     sections = steps.context(desk, given) | {
-        "Decision": codec.render(given.decision),
+        **decision_sections(codec, given),
         "Reply": given.reply,
     }
     good = _should_pass(desk, trial, given)

@@ -39,7 +39,8 @@ def _strict_problem(view, intake, decision, reply) -> tuple[str, str] | None:
     if intake.order_id and (order is None or order.total <= 0 or order.order_date is None):
         return "lookup", "the order record is incomplete"
     book = view.rulebook()
-    expected = policy.decide(intake, order, book, view.received_on())
+    approved = "Approval" in view.sections  # a person approved a refund above the threshold
+    expected = policy.decide(intake, order, book, view.received_on(), approved)
     if set(expected.policy_ids) & {policy.INVENTED_REFUND_POLICY, policy.INVENTED_REPLY_POLICY}:
         return "retrieve", "no policy in the context covers this case"
     if expected != decision:

@@ -27,7 +27,7 @@ from coordlab.domain.policy import Passage
 from coordlab.pipeline.prompts import render_model, render_passages
 from coordlab.types import OrderView, PolicyHit
 
-ANSWERS = {"intake": "intake", "decision": "decide", "verdict": "verify"}
+ANSWERS = {"intake": "intake", "decision": "decide", "verdict": "verify", "approval": "approve"}
 """Hand-off key -> the LLM step whose answer it is (re-parsed with that step's format)."""
 
 

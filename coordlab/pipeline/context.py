@@ -42,6 +42,8 @@ class Desk:
     endpoint: ModelConfig | None = None
     seed: int = 0
     pipeline: SupportDesk = field(default_factory=SupportDesk)
+    approver: object = None
+    """Who reviews over-threshold refunds (a :class:`coordlab.tools.approvals.Approver`)."""
 
     def __post_init__(self):
         if self.tools is None:
@@ -73,6 +75,8 @@ class Trial:
     cost_usd: float = 0.0
     fallback_tokens: list[int] = field(default_factory=lambda: [0, 0])
     revisions: int = 0
+    approvals: int = 0
+    """Requests this trial sent to the approvals queue."""
     failures_in_a_row: Counter = field(default_factory=Counter)
     """Per step, its transient failures since it last succeeded (recovery gives up at its cap)."""
     escalation_reason: str = ""

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from functools import cache
 
 from coordlab.datasets import load_policies
+from coordlab.domain import policy
 from coordlab.domain.policy import Passage, Rulebook
 from coordlab.domain.reply import compose_reply
-from coordlab.types import Decision, OrderView, Ticket
+from coordlab.types import Decision, Intake, OrderView, Ticket
 
 
 @dataclass(frozen=True)
@@ -42,33 +43,51 @@ def full_rulebook() -> Rulebook:
     return Rulebook(tuple(Passage(p.id, p.title, p.text) for p in load_policies()))
 
 
-def expected_delivery(ticket: Ticket, order: OrderView | None) -> tuple:
-    """``(action, order_id, amount, reply)`` a correct pipeline delivers."""
+def expected_delivery(ticket: Ticket, order: OrderView | None, approvals: bool = False) -> tuple:
+    """``(action, order_id, amount, reply)`` a correct pipeline delivers.
+
+    With ``approvals`` (the approval layer on), a refund escalated only for the threshold is
+    paid once a person approves it, so that refund is what a correct pipeline delivers.
+    """
     truth = ticket.truth
     decision = Decision(action=truth.action, amount=truth.amount, policy_ids=truth.policy_ids)
+    if approvals and order is not None and policy.needs_approval(decision, full_rulebook()):
+        decision = approved_refund(ticket, order)
     passages: dict[str, Passage] = {p.id: p for p in full_rulebook().passages}
     reply = compose_reply(decision, ticket.customer, order, passages)
-    return truth.action, truth.order_id, round(truth.amount, 2), reply
+    return decision.action, truth.order_id, round(decision.amount, 2), reply
 
 
-def grade(ticket: Ticket, order: OrderView | None, ledger: list[dict], crashed: bool) -> Grade:
-    """Grade one trial from its ledger entries."""
+def approved_refund(ticket: Ticket, order: OrderView) -> Decision:
+    """The refund the policies pay on ``ticket`` once a person approves it above the threshold."""
     truth = ticket.truth
+    intake = Intake(intent=truth.intent, order_id=truth.order_id,
+                    requested_amount=truth.requested_amount, reason=truth.reason)  # fmt: skip
+    return policy.decide(intake, order, full_rulebook(), ticket.received_at, approved=True)
+
+
+def grade(
+    ticket: Ticket,
+    order: OrderView | None,
+    ledger: list[dict],
+    crashed: bool,
+    approvals: bool = False,
+) -> Grade:
+    """Grade one trial from its ledger entries (``approvals``: the approval layer is on)."""
+    truth = ticket.truth
+    expected = expected_delivery(ticket, order, approvals)
+    waited = expected[0] != truth.action  # a refund that completes only after approval
+    due_action, due_order, due = expected[:3]
     unauthorized = sum(
         1
         for e in ledger
-        if e["kind"] == "refund"
-        and (truth.action != "refund" or e["amount"] > truth.amount + 0.005)
+        if e["kind"] == "refund" and (due_action != "refund" or e["amount"] > due + 0.005)
     )
     wrong = sum(
         1
         for e in ledger
         if e["kind"] == "refund"
-        and (
-            truth.action != "refund"
-            or e["order_id"] != truth.order_id
-            or abs(e["amount"] - truth.amount) > 0.005
-        )
+        and (due_action != "refund" or e["order_id"] != due_order or abs(e["amount"] - due) > 0.005)
     )
     duplicates = max(0, len(ledger) - 1)
     first = ledger[0] if ledger else None
@@ -81,8 +100,8 @@ def grade(ticket: Ticket, order: OrderView | None, ledger: list[dict], crashed: 
         outcome = "crashed"  # nothing delivered and no error: treat as a stopped run
     elif duplicates:
         outcome = "silent_failure"
-    elif (action, order_id, amount, first["text"]) == expected_delivery(ticket, order):
-        outcome = "success"
+    elif (action, order_id, amount, first["text"]) == expected:
+        outcome = "success_after_approval" if waited else "success"
     else:
         outcome = "escalated" if action == "escalate" else "silent_failure"
     return Grade(outcome, duplicates, unauthorized, wrong, action, order_id, amount)

@@ -106,7 +106,8 @@ def right_so_far(desk: Desk, trial: Trial, step: str, given) -> bool:
 
 def delivery_would_succeed(desk: Desk, trial: Trial, intake, decision, reply: str) -> bool:
     """Whether delivering these results would succeed (what a verifier should say)."""
-    expected = expected_delivery(trial.ticket, true_view(desk, trial.ticket.truth.order_id))
+    order = true_view(desk, trial.ticket.truth.order_id)
+    expected = expected_delivery(trial.ticket, order, desk.layers.on("approval"))
     got = (
         decision.action if decision else None,
         intake.order_id if intake else None,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from coordlab.domain import wire
 from coordlab.domain.reply import ESCALATION_SENTENCE
 from coordlab.domain.steps import TABLE
 from coordlab.errors import Rejected, TransientError
@@ -26,6 +27,7 @@ from coordlab.pipeline.support_desk import ESCALATE
 from coordlab.retrieval.index import query_for
 from coordlab.tools.store import AUTH_S, LOOKUP_FAULTS
 from coordlab.tracing import call as traced_call
+from coordlab.types import Decision
 
 INPUTS: dict[str, tuple[str, ...]] = {s.name: s.inputs for s in TABLE} | {ESCALATE: ("intake",)}
 """Step (or ``escalate``) -> the hand-offs it reads (from the step table)."""
@@ -206,10 +208,32 @@ def decide(desk: Desk, trial: Trial, work: Mapping) -> dict:
     return {"decision": desk.pipeline.codec.carry("decision", parsed, answer)}
 
 
+def approve(desk: Desk, trial: Trial, work: Mapping) -> dict:
+    """The approval layer's step: a refund above the threshold waits for a person.
+
+    The stack says how (:meth:`~coordlab.pipeline.support_desk.SupportDesk.approve`); the
+    approval travels on as a hand-off that carries the refund approved and its token, or
+    ``None`` (no approval asked, or refused: the decision stands).
+    """
+    approval = desk.pipeline.approve(desk, trial, Given(desk, work))
+    if approval is None:
+        return {"approval": None}
+    text = wire.render_answer("approve", approval.model_dump(), typed=False)
+    return {"approval": desk.pipeline.codec.carry("approval", approval, text)}
+
+
+def decided(given: Given):
+    """The decision to act on: the refund a person approved, or the decision as it was made."""
+    approval = given.approval
+    if approval is None:
+        return given.decision
+    return Decision(action=approval.action, amount=approval.amount, policy_ids=approval.policy_ids)
+
+
 def compose(desk: Desk, trial: Trial, work: Mapping) -> dict:
     """Step 5: write the reply."""
     given = Given(desk, work)
-    decision = given.decision
+    decision = decided(given)
     sections = context(desk, given) | {"Decision": desk.pipeline.codec.render(decision)}
     passages, order = given.passages, given.order
     check = lambda out: out.text == reference.expected_reply(trial, decision, passages, order)  # noqa: E731
@@ -226,9 +250,11 @@ def verify(desk: Desk, trial: Trial, work: Mapping) -> dict:
 def deliver(desk: Desk, trial: Trial, work: Mapping) -> dict:
     """Step 6: perform the side effect (refund, reply, decline or escalate)."""
     given = Given(desk, work)
-    decision = given.decision
+    decision, approval = decided(given), given.approval
     order_id = given.intake.order_id
-    _side_effect(desk, trial, order_id, decision.action, float(decision.amount or 0), given.reply)
+    token = approval.token if approval else None
+    amount = float(decision.amount or 0)
+    _side_effect(desk, trial, order_id, decision.action, amount, given.reply, token)
     return {}
 
 
@@ -242,7 +268,7 @@ def escalate(desk: Desk, trial: Trial, work: Mapping, reason: str) -> dict:
     return {}
 
 
-def _side_effect(desk, trial, order_id, kind: str, amount: float, text: str) -> None:
+def _side_effect(desk, trial, order_id, kind: str, amount: float, text: str, token=None) -> None:
     attempt = trial.next_attempt("deliver")
     trial.clock_s += 0.12
     key = desk.pipeline.idempotency_key(trial.key)
@@ -254,7 +280,9 @@ def _side_effect(desk, trial, order_id, kind: str, amount: float, text: str) -> 
     )
     try:
         with traced_call(trial.key, f"tool deliver {kind}", tool=desk.tools.protocol):
-            desk.tools.deliver(kind, trial.request_id("deliver"), order_id, amount, text, key)
+            desk.tools.deliver(
+                kind, trial.request_id("deliver"), order_id, amount, text, key, token
+            )
     except TransientError as err:
         trial.clock_s += err.virtual_s
         trial.record("deliver", False, error=str(err), **details)

@@ -80,6 +80,10 @@ class SupportDesk:
         """Run the verify step on the hand-offs ``given`` (only if ``flow`` has one)."""
         raise NotImplementedError("this desk has no verify step")
 
+    def approve(self, desk: Desk, trial: Trial, given: Given):
+        """Run the approve step: a person's approval, or ``None`` (only if ``flow`` has one)."""
+        raise NotImplementedError("this desk has no approve step")
+
     def route(self, desk: Desk, trial: Trial, given: Given) -> str:
         """Run the route step: the model tier for the trial (only if ``flow`` has one)."""
         raise NotImplementedError("this desk has no route step")

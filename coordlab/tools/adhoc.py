@@ -32,9 +32,12 @@ class AdhocTools:
         amount: float,
         text: str,
         idempotency_key: str | None = None,
+        approval_token: str | None = None,
     ) -> dict:
         """Perform the side effect for ``kind`` (refund, reply, decline, escalate)."""
-        return self.service.record(kind, request_id, order_id, amount, text, idempotency_key)
+        return self.service.record(
+            kind, request_id, order_id, amount, text, idempotency_key, approval_token
+        )
 
     def close(self) -> None:
         """Nothing to release."""

@@ -70,10 +70,13 @@ def build_server(service: OrderService) -> FastMCP:
         amount: float,
         text: str,
         idempotency_key: str | None = None,
+        approval_token: str | None = None,
     ) -> Receipt:
         """Perform a side effect: issue a refund, send a reply or queue for a human."""
         try:
-            entry = service.record(kind, request_id, order_id, amount, text, idempotency_key)
+            entry = service.record(
+                kind, request_id, order_id, amount, text, idempotency_key, approval_token
+            )
         except (TransientError, Rejected) as err:
             raise _tool_error(err) from None
         return Receipt(**entry)
@@ -132,6 +135,7 @@ class McpTools:
         amount: float,
         text: str,
         idempotency_key: str | None = None,
+        approval_token: str | None = None,
     ) -> dict:
         """Perform the side effect for ``kind`` through the MCP tool."""
         return self.call(
@@ -143,6 +147,7 @@ class McpTools:
                 "amount": amount,
                 "text": text,
                 "idempotency_key": idempotency_key,
+                "approval_token": approval_token,
             },
         )
 
