@@ -6,14 +6,14 @@ the route).
 
 Example:
     >>> sorted(TypedHandoffs.model_fields)
-    ['decision', 'intake', 'order', 'passages', 'reply', 'verdict']
+    ['approval', 'decision', 'intake', 'order', 'passages', 'reply', 'verdict']
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel
 
-from coordlab.types import Decision, Intake, OrderView, PolicyHit, Verdict
+from coordlab.types import Approval, Decision, Intake, OrderView, PolicyHit, Verdict
 
 
 class TypedHandoffs(BaseModel):
@@ -23,5 +23,6 @@ class TypedHandoffs(BaseModel):
     passages: list[PolicyHit] | None = None
     order: OrderView | None = None
     decision: Decision | None = None
+    approval: Approval | None = None
     reply: str | None = None
     verdict: Verdict | None = None

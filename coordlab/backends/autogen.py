@@ -39,7 +39,7 @@ from coordlab.backends.base import Backend, Wiring
 from coordlab.errors import ConfigError
 from coordlab.pipeline import control, steps
 from coordlab.pipeline.context import Desk, Trial
-from coordlab.types import Decision, Intake, OrderView, PolicyHit, Ticket, Verdict
+from coordlab.types import Approval, Decision, Intake, OrderView, PolicyHit, Ticket, Verdict
 
 CUSTOMER = "customer"  # the task's source; its body: "Ticket <id>", a blank line, the email
 _TEXT_RE = re.compile(r"\A(?:(\w+):(?: (none)|\n(.*))\n)?Next: (\w+)\Z", re.S)
@@ -54,6 +54,7 @@ class Handoff(BaseModel):
     passages: list[PolicyHit] | None = None
     order: OrderView | None = None
     decision: Decision | None = None
+    approval: Approval | None = None
     reply: str | None = None
     verdict: Verdict | None = None
 

@@ -146,6 +146,11 @@ class DeskFlow(Flow):
         """Run decide."""
         self._run("decide")
 
+    @listen("to_approve")
+    def run_approve(self):
+        """Send an over-threshold refund for approval (the approval layer's step)."""
+        self._run("approve")
+
     @listen("to_compose")
     def run_compose(self):
         """Run compose."""
@@ -166,8 +171,8 @@ class DeskFlow(Flow):
         """Hand the ticket to a human."""
         self._run(control.ESCALATE)
 
-    @router(or_(begin, run_route, run_intake, run_retrieve, run_lookup, run_decide, run_compose,
-                run_verify, run_deliver, run_escalate))  # fmt: skip
+    @router(or_(begin, run_route, run_intake, run_retrieve, run_lookup, run_decide, run_approve,
+                run_compose, run_verify, run_deliver, run_escalate))  # fmt: skip
     def next_step(self):
         """Emit the label of the route in the state (``finished`` when done, ``stopped``)."""
         route = self._get("route")

@@ -68,6 +68,7 @@ class TextDeskState(TypedDict, total=False):
     passages: str
     order: str | None
     decision: str
+    approval: str | None
     reply: str
     verdict: str
 

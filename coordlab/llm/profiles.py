@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel, Field
 
-from coordlab.domain.steps import WORK_STEPS
+from coordlab.domain.steps import TABLE, WORK_STEPS
 from coordlab.errors import ConfigError
 from coordlab.llm.faults import default_mix
 
@@ -73,11 +73,8 @@ APPROVER = 0.98
 def _rel(values: Sequence[float], verify: float = 0.97) -> dict[str, float]:
     """Per-step reliability: the six work steps, the layers' model steps, the approver."""
     person = APPROVER if verify < 1 else 1.0
-    return dict(zip(WORK_STEPS, values, strict=True)) | {
-        "verify": verify,
-        "route": verify,
-        "approve": person,
-    }
+    layer_steps = {s.name: person if s.kind == "human" else verify for s in TABLE if not s.work}
+    return dict(zip(WORK_STEPS, values, strict=True)) | layer_steps
 
 
 SEED_002 = (0.98, 0.95, 0.97, 0.96, 0.97, 0.98)
