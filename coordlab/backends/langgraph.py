@@ -39,7 +39,7 @@ from typing import Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
-from langgraph.types import RetryPolicy
+from langgraph.types import Command, RetryPolicy, interrupt
 
 from coordlab.backends._handoffs import TypedHandoffs
 from coordlab.backends._langchain_model import ChatModelLLM, chat_models
@@ -47,6 +47,7 @@ from coordlab.backends.base import Backend, Wiring
 from coordlab.errors import ConfigError, Rejected, TransientError
 from coordlab.pipeline import control, steps
 from coordlab.pipeline.context import Desk, Trial
+from coordlab.tools.approvals import ApprovalAnswer, ApprovalRequest
 from coordlab.types import Ticket
 
 
@@ -99,7 +100,9 @@ class LangGraphBackend(Backend):
     def __init__(self, desk: Desk, checkpointer: Any = None):
         chats = chat_models(desk.llm, desk.endpoint, desk.seed)
         model = ChatModelLLM(chats, desk.endpoint)
-        super().__init__(replace(desk, llm=model, tools=desk.tools))
+        super().__init__(replace(desk, llm=model, tools=desk.tools, ask_person=ask_by_interrupt))
+        if checkpointer is None and desk.layers.on("approval"):
+            checkpointer = memory_checkpointer()  # an interrupt needs one to resume from
         self.checkpointer = checkpointer
         self.graph = self._build().compile(checkpointer=checkpointer)
 
@@ -169,10 +172,21 @@ class LangGraphBackend(Backend):
             config["configurable"] = {"thread_id": trial.key}
         options = {"interrupt_after": [stop_after]} if stop_after else {}
         try:
-            self.graph.invoke(start, config, context=TrialContext(trial), **options)
+            state = self.graph.invoke(start, config, context=TrialContext(trial), **options)
+            while asked := state.get("__interrupt__"):  # a person is asked; resume with the answer
+                request, attempt = asked[0].value["request"], asked[0].value["attempt"]
+                answer = self.desk.approver.review(ApprovalRequest(**request), attempt)
+                resume = Command(resume=answer.model_dump())
+                state = self.graph.invoke(resume, config, context=TrialContext(trial))
         except Exception as err:  # noqa: BLE001 - an unhandled error crashes the trial
             trial.crash(err)
         return trial
+
+
+def ask_by_interrupt(request: ApprovalRequest, attempt: int) -> ApprovalAnswer:
+    """Pause the graph (LangGraph's ``interrupt``) until a person's answer resumes it."""
+    answer = interrupt({"request": request.model_dump(mode="json"), "attempt": attempt})
+    return ApprovalAnswer.model_validate(answer)
 
 
 def memory_checkpointer():

@@ -37,8 +37,9 @@ class HumanApproval(Layer):
         request = approval_request(trial, given)
         if request is None:
             return None
+        # ask before counting: a framework may pause here and run this hook again on resume
+        answer = desk.ask(request, trial.attempts["approve"] + 1)
         trial.next_attempt("approve")
-        answer = desk.approver.review(request, trial.attempts["approve"])
         trial.clock_s += QUEUE_S
         trial.approvals += 1
         right = answer.approved == desk.approver.justified(request)

@@ -44,6 +44,14 @@ class Desk:
     pipeline: SupportDesk = field(default_factory=SupportDesk)
     approver: object = None
     """Who reviews over-threshold refunds (a :class:`coordlab.tools.approvals.Approver`)."""
+    ask_person: object = None
+    """``(request, attempt) -> answer``: how the approve step reaches that person. Default: the
+    approver answers in place; a framework backend puts its human-in-the-loop construct here
+    (LangGraph's ``interrupt``), and the approver answers from outside the run."""
+
+    def ask(self, request, attempt: int):
+        """A person's answer to an approval ``request`` (through :attr:`ask_person`)."""
+        return (self.ask_person or self.approver.review)(request, attempt)
 
     def __post_init__(self):
         if self.tools is None:
