@@ -15,7 +15,7 @@ from helpers import RecordingLLM  # noqa: E402
 import coordlab  # noqa: E402
 from coordlab import Layers, load_tickets  # noqa: E402
 from coordlab.backends import maf  # noqa: E402
-from coordlab.backends._maf_work import TypedWork  # noqa: E402
+from coordlab.backends._maf_work import TypedWork, get  # noqa: E402
 from coordlab.experiment.runner import Session  # noqa: E402
 from coordlab.llm.profiles import get_profile  # noqa: E402
 from coordlab.pipeline import steps  # noqa: E402
@@ -88,13 +88,13 @@ def test_the_work_message_carries_every_hand_off_and_the_route(spec, kind):
             executor._run = spy
         trial = backend.run_trial(ticket, 0)
         assert trial.crashed is None
-        assert [maf.get(w, "route") for w in sent] == list(steps.flow(backend.desk))
+        assert [get(w, "route") for w in sent] == list(steps.flow(backend.desk))
         assert all(isinstance(w, kind) for w in sent)
         last = sent[-1]  # what deliver received: every earlier step's result
         for key in ("intake", "passages", "order", "decision", "reply"):
-            assert maf.get(last, key) is not None, key
+            assert get(last, key) is not None, key
         if kind is dict:
-            assert all(isinstance(maf.get(last, k), str) for k in ("intake", "decision"))
+            assert all(isinstance(get(last, k), str) for k in ("intake", "decision"))
     finally:
         session.close()
 

@@ -4,11 +4,15 @@ CrewAI contacts its telemetry host and PyPI unless told not to, and writes setti
 credentials under ``$HOME`` (``~/.config/crewai``, ``~/.local/share/crewai``) even when
 ``CREWAI_STORAGE_DIR`` is set. coordlab sets the opt-out variables before CrewAI is imported and
 runs CrewAI's import and every kickoff with ``HOME`` (and the XDG folders) pointing at a sandbox
-under the temp folder (``$COORDLAB_CREWAI_HOME`` to choose another).
+under the temp folder (``$COORDLAB_CREWAI_HOME`` to choose another). Inside a trial
+(:func:`in_trial`) CrewAI's "Error executing listener" logs are dropped: coordlab grades the
+error (the trial crashed) instead of printing it.
 """
 
 from __future__ import annotations
 
+import contextvars
+import logging
 import os
 import tempfile
 from collections.abc import Iterator
@@ -56,3 +60,26 @@ def crewai_home() -> Iterator[Path]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+_IN_TRIAL = contextvars.ContextVar("coordlab_crewai_trial", default=False)
+
+
+@contextmanager
+def in_trial() -> Iterator[None]:
+    """Mark a trial's kickoff: CrewAI's listener-error logs are dropped there (graded instead)."""
+    token = _IN_TRIAL.set(True)
+    try:
+        yield
+    finally:
+        _IN_TRIAL.reset(token)
+
+
+class _QuietTrialErrors(logging.Filter):
+    """Drop CrewAI's "Error executing listener" logs in a trial: coordlab grades it (crashed)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (_IN_TRIAL.get() and "Error executing listener" in record.getMessage())
+
+
+logging.getLogger("crewai.flow.runtime").addFilter(_QuietTrialErrors())

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from coordlab.backends._handoffs import TypedHandoffs
 from coordlab.backends._maf_env import prepare_environment
 from coordlab.pipeline import control
-from coordlab.types import Decision, Intake, OrderView, PolicyHit, Verdict
+from coordlab.tools.approvals import ApprovalAnswer, ApprovalRequest
+from coordlab.types import Approval, Decision, Intake, OrderView, PolicyHit, Verdict
 
 prepare_environment()
 
@@ -31,7 +32,8 @@ class TypedWork(TypedHandoffs):
     email: str
 
 
-for _kind in (TypedWork, Intake, PolicyHit, OrderView, Decision, Verdict):
+_CHECKPOINTED = (TypedWork, Intake, PolicyHit, OrderView, Decision, Approval, Verdict)
+for _kind in (*_CHECKPOINTED, ApprovalRequest, ApprovalAnswer):
     register_checkpoint_type(_kind)  # MAF restores only the types it is told are safe
 
 Work = TypedWork | dict

@@ -6,9 +6,14 @@ r"""The support desk as AutoGen agentchat 0.7: a ``GraphFlow`` of desk agents pa
 * hand-offs travel in the messages: the task carries the email; each agent takes its inputs
   (``steps.INPUTS``) from the latest hand-offs it heard and posts its own (``steps.OUTPUT``):
   state on, a ``StructuredMessage[Handoff]``; off, a ``TextMessage`` ``"<key>:\n<text>\nNext:
-  <route>"`` that each consumer re-parses. The recorder sits beside the team;
+  <route>"`` that each consumer re-parses (:mod:`~coordlab.backends._autogen_messages`). The
+  recorder sits beside the team;
 * LLM steps: an agent hands its prompt, with what it heard, to its ``AssistantAgent``
   (:mod:`coordlab.backends._autogen_model`): that history is AutoGen's cost in tokens;
+* a person: with the approval layer, a ``UserProxyAgent`` (``person``) joins the graph; the
+  approve agent hands it the request (route ``person``), its ``input_func`` (the approver)
+  answers in the chat, and the approve agent goes on with that answer
+  (:mod:`~coordlab.backends._asking`);
 * resume: with a ``checkpointer`` (a mutable mapping), ``run_trial(..., stop_after="decide")``
   stops once that step has finished (a ``FunctionalTermination``) and stores the team's
   ``save_state()`` and the recorder's counters under ``seed/ticket`` (``None`` if it ended);
@@ -20,85 +25,35 @@ r"""The support desk as AutoGen agentchat 0.7: a ``GraphFlow`` of desk agents pa
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import replace
 
-from autogen_agentchat.agents import BaseChatAgent
+from autogen_agentchat.agents import BaseChatAgent, UserProxyAgent
 from autogen_agentchat.base import Response
 from autogen_agentchat.conditions import FunctionalTermination
 from autogen_agentchat.messages import BaseChatMessage, MessageFactory, TextMessage
-from autogen_agentchat.messages import StructuredMessage as Structured
 from autogen_agentchat.teams import DiGraphBuilder, GraphFlow
 from autogen_core import CancellationToken
-from pydantic import BaseModel
 
+from coordlab.backends._asking import AnswerBook, PersonAsked
 from coordlab.backends._autogen_loop import event_loop, requeueable
+from coordlab.backends._autogen_messages import (
+    CUSTOMER,
+    HandoffMessage,
+    carried,
+    handoff_message,
+    route_of,
+    routes_from,
+)
 from coordlab.backends._autogen_model import AssistantLLM
 from coordlab.backends.base import Backend, Wiring
 from coordlab.errors import ConfigError
 from coordlab.pipeline import control, steps
 from coordlab.pipeline.context import Desk, Trial
-from coordlab.types import Approval, Decision, Intake, OrderView, PolicyHit, Ticket, Verdict
+from coordlab.tools.approvals import ApprovalAnswer
+from coordlab.types import Ticket
 
-CUSTOMER = "customer"  # the task's source; its body: "Ticket <id>", a blank line, the email
-_TEXT_RE = re.compile(r"\A(?:(\w+):(?: (none)|\n(.*))\n)?Next: (\w+)\Z", re.S)
-
-
-class Handoff(BaseModel):
-    """A step's hand-off with the state layer on: its result (``carries`` names it) and route."""
-
-    route: str
-    carries: str | None = None
-    intake: Intake | None = None
-    passages: list[PolicyHit] | None = None
-    order: OrderView | None = None
-    decision: Decision | None = None
-    approval: Approval | None = None
-    reply: str | None = None
-    verdict: Verdict | None = None
-
-
-HandoffMessage = Structured[Handoff]
-
-
-def handoff_message(step: str, route: str, out: Mapping, typed: bool) -> BaseChatMessage:
-    r"""The message ``step`` posts: its hand-off ``out`` (empty if it failed) and the route.
-
-    Example:
-        >>> handoff_message("lookup", "decide", {"order": None}, typed=False).content
-        'order: none\nNext: decide'
-    """
-    key = steps.OUTPUT[step] if out else None
-    if typed:
-        content = Handoff(route=route, carries=key, **out)
-        return HandoffMessage(content=content, source=step)
-    text = "" if key is None else f"{key}: none\n" if out[key] is None else f"{key}:\n{out[key]}\n"
-    return TextMessage(content=f"{text}Next: {route}", source=step)
-
-
-def carried(message: BaseChatMessage) -> tuple[str, object] | None:
-    """``(hand-off key, carried value)`` of a message, if it carries one (the task: the email)."""
-    if message.source == CUSTOMER:
-        return "email", message.to_text().partition("\n\n")[2]
-    if isinstance(message, Structured):
-        key = message.content.carries
-        return (key, getattr(message.content, key)) if key else None
-    found = _TEXT_RE.match(message.to_text())
-    return (found[1], None if found[2] else found[3]) if found and found[1] else None
-
-
-def route_of(message: BaseChatMessage) -> str:
-    """The route a hand-off message names (``done`` if none)."""
-    if isinstance(message, Structured):
-        return message.content.route
-    return found[4] if (found := _TEXT_RE.match(message.to_text())) else control.DONE
-
-
-def routes_from(nodes: Sequence[str], node: str) -> list[str]:
-    """Where ``node`` may route: itself and earlier steps, the next one, ``escalate`` (a leaf)."""
-    at = nodes.index(node)
-    return [] if node == control.ESCALATE else [*nodes[: at + 2], control.ESCALATE]
+PERSON = "person"  # the UserProxyAgent the approve step asks (with the approval layer)
 
 
 class DeskAgent(BaseChatAgent):
@@ -111,8 +66,8 @@ class DeskAgent(BaseChatAgent):
 
     @property
     def produced_message_types(self) -> Sequence[type[BaseChatMessage]]:
-        """Structured hand-offs with the state layer on, text with it off."""
-        return (HandoffMessage,) if self.typed else (TextMessage,)
+        """Structured hand-offs with the state layer on, text with it off (and to a person)."""
+        return (HandoffMessage, TextMessage) if self.typed else (TextMessage,)
 
     def work(self) -> dict:
         """The step's inputs (``steps.INPUTS``), from the latest messages that carried them."""
@@ -124,7 +79,13 @@ class DeskAgent(BaseChatAgent):
         """Take in the hand-offs, run one attempt of the step (in a thread), post its own."""
         self.handoffs.update((found[0], m) for m in messages if (found := carried(m)))
         self.backend.models.hear(self.step, messages)
-        route, out = await asyncio.to_thread(self._attempt, self.work())
+        self.backend.take_answers(messages)
+        try:
+            route, out = await asyncio.to_thread(self._attempt, self.work())
+        except PersonAsked as asked:  # the person's turn: hand over the request
+            self.backend.waiting = asked.request
+            request = f"request:\n{asked.request.question()}\nNext: {PERSON}"
+            return Response(chat_message=TextMessage(content=request, source=self.step))
         return Response(chat_message=handoff_message(self.step, route, out, self.typed))
 
     def _attempt(self, work: dict) -> tuple[str, dict]:
@@ -132,6 +93,8 @@ class DeskAgent(BaseChatAgent):
         try:
             run = control.run_step if self.step == control.ESCALATE else control.attempt
             return run(self.backend.desk, trial, self.step, work)
+        except PersonAsked:
+            raise
         except Exception as err:  # noqa: BLE001 - an unhandled error crashes the trial
             trial.crash(err)
             return control.DONE, {}
@@ -152,13 +115,25 @@ class DeskAgent(BaseChatAgent):
         await self.backend.models.load_state(self.step, state["assistant"], factory)
 
 
-def build_team(nodes: Sequence[str], agent: Callable[[str], BaseChatAgent], **kwargs) -> GraphFlow:
-    """A ``GraphFlow`` over ``nodes`` whose edges follow the route each message names."""
+def build_team(
+    nodes: Sequence[str],
+    agent: Callable[[str], BaseChatAgent],
+    person: BaseChatAgent | None = None,
+    **kwargs,
+) -> GraphFlow:
+    """A ``GraphFlow`` over ``nodes`` whose edges follow the route each message names.
+
+    ``person``: the agent the approve step hands a request to; it answers back to approve.
+    """
     builder = DiGraphBuilder()
     for name in nodes:
         builder.add_node(agent(name))
-    for name in nodes:
-        for target in routes_from(nodes, name):
+    edges = {name: routes_from(nodes, name) for name in nodes}
+    if person is not None:
+        builder.add_node(person).add_edge(person.name, "approve", activation_condition="any")
+        edges["approve"].append(person.name)
+    for name, targets in edges.items():
+        for target in targets:
             when = lambda message, target=target: route_of(message) == target  # noqa: E731
             builder.add_edge(name, target, condition=when, activation_condition="any")
     builder.set_entry_point(nodes[0])
@@ -166,8 +141,9 @@ def build_team(nodes: Sequence[str], agent: Callable[[str], BaseChatAgent], **kw
 
 
 def turn_limit(desk: Desk) -> int:
-    """More turns than the recovery layer can ever use (retries and revisions included)."""
-    budget, n_steps = desk.pipeline, len(steps.flow(desk))
+    """More turns than the recovery layer can ever use (retries, revisions, asking a person)."""
+    flow, budget = steps.flow(desk), desk.pipeline
+    n_steps = len(flow) + 2 * ("approve" in flow)  # (the request and the person's answer)
     return (budget.max_revisions + 1) * n_steps * budget.max_attempts + budget.max_attempts
 
 
@@ -188,21 +164,36 @@ class AutoGenBackend(Backend):
 
     def __init__(self, desk: Desk, checkpointer: MutableMapping | None = None):
         self.models = AssistantLLM(desk.llm, desk.endpoint, desk.seed)
-        super().__init__(replace(desk, llm=self.models, tools=desk.tools))
+        self.answers = AnswerBook()  # the person's answers, for the approve step that asked
+        super().__init__(replace(desk, llm=self.models, ask_person=self.answers.ask))
         self.checkpointer, self.trial, self.stop_after = checkpointer, None, None
+        self.waiting = None  # the request the person is asked
         self.nodes = (*steps.flow(self.desk), control.ESCALATE)
         self.transcript: list[BaseChatMessage] = []  # the last run's chat (task, hand-offs)
         self._loop = event_loop()
         self.team = self._loop.run(self._build())
 
     async def _build(self) -> GraphFlow:
+        person = UserProxyAgent(PERSON, input_func=self._person_answers)
         return build_team(
             self.nodes,
             lambda step: DeskAgent(step, self),
+            person if "approve" in self.nodes else None,
             max_turns=turn_limit(self.desk),
             termination_condition=FunctionalTermination(self._stops),
             custom_message_types=[HandoffMessage],
         )
+
+    def _person_answers(self, prompt: str) -> str:
+        """The person's ``input_func``: the approver answers the request in the chat."""
+        return self.desk.approver.review(self.waiting).model_dump_json()
+
+    def take_answers(self, messages: Sequence[BaseChatMessage]) -> None:
+        """Keep the person's answers for the step that asked."""
+        for message in messages:
+            if message.source == PERSON:
+                answer = ApprovalAnswer.model_validate_json(message.to_text())
+                self.answers.give(self.waiting, answer)
 
     def _stops(self, delta: Sequence) -> bool:  # stop_after has finished, and steps are left
         ends = (self.stop_after, control.DONE)  # (a retry in place, or a finished trial)

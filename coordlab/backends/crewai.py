@@ -25,21 +25,21 @@ Tokens are counted per call, not from ``crew.usage_metrics`` (it double-counts a
 
 from __future__ import annotations
 
-import contextvars
-import logging
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import ConfigDict, PrivateAttr
 
-from coordlab.backends._crewai_env import crewai_home, prepare_environment, sandbox_dir
+from coordlab.backends._asking import ApproverInput
+from coordlab.backends._crewai_env import crewai_home, in_trial, prepare_environment, sandbox_dir
 from coordlab.backends._handoffs import TypedHandoffs
 from coordlab.backends.base import Backend, Wiring
 from coordlab.errors import ConfigError
 from coordlab.pipeline import control, steps
 from coordlab.pipeline.context import Desk, Trial
 from coordlab.pipeline.steps import HANDOFFS
+from coordlab.tools.approvals import ApprovalAnswer, ApprovalRequest
 from coordlab.types import Ticket
 
 prepare_environment()
@@ -49,19 +49,8 @@ with crewai_home():
 
 from coordlab.backends._crewai_model import CrewAgentLLM  # noqa: E402
 
-_IN_TRIAL = contextvars.ContextVar("coordlab_crewai_trial", default=False)
 STOPPED = "stopped"
 """The router's label when a trial stops after ``stop_after`` (no listener: the flow ends)."""
-
-
-class _QuietTrialErrors(logging.Filter):
-    """Drop CrewAI's "Error executing listener" logs in a trial: coordlab grades it (crashed)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (_IN_TRIAL.get() and "Error executing listener" in record.getMessage())
-
-
-logging.getLogger("crewai.flow.runtime").addFilter(_QuietTrialErrors())
 
 
 class DeskState(FlowState, TypedHandoffs):
@@ -112,6 +101,13 @@ class DeskFlow(Flow):
         self._put("route", route)
         self._put("counters", self._trial.counters())
         self._last = step
+
+    def _ask_person(self, request: ApprovalRequest) -> ApprovalAnswer:
+        """Ask for approval with CrewAI's ``Flow.ask``: the flow's input provider answers."""
+        text = self.ask(request.question(), metadata={"request": request.model_dump(mode="json")})
+        if text is None:  # (no answer in time, or the provider failed: nothing is approved)
+            return ApprovalAnswer(approved=False, note="no answer")
+        return ApprovalAnswer.model_validate_json(text)
 
     @start()
     def begin(self):
@@ -230,18 +226,17 @@ class CrewAIBackend(Backend):
         return self._kickoff(trial, None, {"id": trial.key})
 
     def _kickoff(self, trial: Trial, stop_after: str | None, inputs: dict | None) -> Trial:
-        token = _IN_TRIAL.set(True)
         try:
-            with crewai_home():
+            with in_trial(), crewai_home():
                 flow = self.flow_class(
                     suppress_flow_events=True,
                     initial_state=initial_state(self.desk, trial),
                     persistence=self.persistence,
+                    input_provider=ApproverInput(self.desk.approver),
                 )
-                flow._desk, flow._trial, flow._stop_after = self.desk, trial, stop_after
+                flow._desk = replace(self.desk, ask_person=flow._ask_person)
+                flow._trial, flow._stop_after = trial, stop_after
                 flow.kickoff(inputs=inputs)
         except Exception as err:  # noqa: BLE001 - an unhandled error crashes the trial
             trial.crash(err)
-        finally:
-            _IN_TRIAL.reset(token)
         return trial

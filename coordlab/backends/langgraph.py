@@ -174,8 +174,7 @@ class LangGraphBackend(Backend):
         try:
             state = self.graph.invoke(start, config, context=TrialContext(trial), **options)
             while asked := state.get("__interrupt__"):  # a person is asked; resume with the answer
-                request, attempt = asked[0].value["request"], asked[0].value["attempt"]
-                answer = self.desk.approver.review(ApprovalRequest(**request), attempt)
+                answer = self.desk.approver.review(ApprovalRequest(**asked[0].value))
                 resume = Command(resume=answer.model_dump())
                 state = self.graph.invoke(resume, config, context=TrialContext(trial))
         except Exception as err:  # noqa: BLE001 - an unhandled error crashes the trial
@@ -183,9 +182,9 @@ class LangGraphBackend(Backend):
         return trial
 
 
-def ask_by_interrupt(request: ApprovalRequest, attempt: int) -> ApprovalAnswer:
+def ask_by_interrupt(request: ApprovalRequest) -> ApprovalAnswer:
     """Pause the graph (LangGraph's ``interrupt``) until a person's answer resumes it."""
-    answer = interrupt({"request": request.model_dump(mode="json"), "attempt": attempt})
+    answer = interrupt(request.model_dump(mode="json"))
     return ApprovalAnswer.model_validate(answer)
 
 

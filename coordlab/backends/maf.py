@@ -14,6 +14,10 @@
 * LLM steps: MAF ``Agent`` objects over a ``BaseChatClient`` (:mod:`~coordlab.backends._maf_model`)
   or MAF's ``OpenAIChatCompletionClient`` for a real endpoint; their instructions (the step's
   persona) are what MAF costs in tokens;
+* a person: the approve step asks for approval with ``ctx.request_info`` and its executor's
+  ``@response_handler`` goes on with the answer (:mod:`~coordlab.backends._maf_executors`); the
+  workflow is idle with a pending request meanwhile, and :meth:`MAFBackend._run_answering` has
+  the approver answer it with ``workflow.run(responses=...)``;
 * resume: with a ``checkpoint_storage`` (MAF's in-memory or file storage),
   ``run_trial(..., stop_after="decide")`` checkpoints every superstep (the recorder's counters
   in the workflow state) and stops after the one in which decide finished;
@@ -26,9 +30,9 @@ event loop; MAF's telemetry is off unless asked for (:mod:`~coordlab.backends._m
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 
+from coordlab.backends._asking import AnswerBook
 from coordlab.backends._autogen_loop import event_loop
 from coordlab.backends._maf_env import prepare_environment, retry_edges_expected
 from coordlab.backends.base import Backend, Wiring
@@ -39,75 +43,17 @@ from coordlab.types import Ticket
 
 prepare_environment()
 
-from agent_framework import (  # noqa: E402
-    Case,
-    CheckpointStorage,
-    Default,
-    Executor,
-    Workflow,
-    WorkflowBuilder,
-    WorkflowContext,
-    handler,
+from agent_framework import Case, CheckpointStorage, Default, Workflow, WorkflowBuilder  # noqa: E402
+
+from coordlab.backends._maf_executors import (  # noqa: E402
+    TRIAL_KEY,
+    TextStepExecutor,
+    TypedStepExecutor,
 )
-
 from coordlab.backends._maf_model import AgentLLM  # noqa: E402
-from coordlab.backends._maf_work import TypedWork, Work, get, route_of, routes_from, with_result  # noqa: E402
+from coordlab.backends._maf_work import TypedWork, route_of, routes_from  # noqa: E402
 
-TRIAL_KEY = "coordlab.trial"  # the workflow state entry: the trial's key and counters
 WORKFLOW_NAME = "coordlab-support-desk"  # + the layer setting: one name per workflow shape
-
-
-class StepExecutor(Executor):
-    """The executor of one ``step``; ``backend`` holds the desk and the trial's recorder."""
-
-    def __init__(self, step: str, backend: MAFBackend):
-        super().__init__(id=step)
-        self.step, self.backend = step, backend
-        ends = [] if step == control.ESCALATE else routes_from(backend.nodes, step)
-        self.routes = {*ends, control.DONE}  # where its edges go (and the end of the trial)
-
-    async def _run(self, work: Work, ctx: WorkflowContext) -> None:
-        """Run one attempt of the step (in a thread); send the work on, or yield it if done."""
-        inputs = {key: get(work, key) for key in steps.INPUTS[self.step]}
-        route, out = await asyncio.to_thread(self._attempt, inputs)
-        if route not in self.routes:  # the Default edge would take it on without a word
-            self.backend.trial.crash(ValueError(f"{self.step} chose no route it has: {route!r}"))
-            route = control.DONE
-        ctx.set_state(TRIAL_KEY, counted(self.backend.trial))
-        work = with_result(work, route, out)
-        if route == control.DONE:
-            await ctx.yield_output(work)
-            return
-        if self.step == self.backend.stop_after and route != self.step:
-            self.backend.stopping = True
-        await ctx.send_message(work)
-
-    def _attempt(self, inputs: dict) -> tuple[str, dict]:
-        trial = self.backend.trial
-        try:
-            run = control.run_step if self.step == control.ESCALATE else control.attempt
-            return run(self.backend.desk, trial, self.step, inputs)
-        except Exception as err:  # noqa: BLE001 - an unhandled error crashes the trial
-            trial.crash(err)
-            return control.DONE, {}
-
-
-class TypedStepExecutor(StepExecutor):
-    """A step executor that takes and sends :class:`TypedWork` (state on)."""
-
-    @handler
-    async def on_work(self, work: TypedWork, ctx: WorkflowContext[TypedWork, TypedWork]) -> None:
-        """Run the step on the typed work."""
-        await self._run(work, ctx)
-
-
-class TextStepExecutor(StepExecutor):
-    """A step executor that takes and sends a ``dict`` of text hand-offs (state off)."""
-
-    @handler
-    async def on_work(self, work: dict, ctx: WorkflowContext[dict, dict]) -> None:
-        """Run the step on the text hand-offs."""
-        await self._run(work, ctx)
 
 
 def build_workflow(backend: MAFBackend) -> Workflow:
@@ -132,11 +78,6 @@ def build_workflow(backend: MAFBackend) -> Workflow:
 def workflow_name(desk: Desk) -> str:
     """The workflow's name: its checkpoints are found by it, so it names the layer setting."""
     return f"{WORKFLOW_NAME} {desk.layers.label}"
-
-
-def counted(trial: Trial) -> dict:
-    """The trial's key and the recorder's counters, kept in the workflow state (checkpointed)."""
-    return {"key": trial.key, **trial.counters()}
 
 
 def _routes_to(target: str):
@@ -167,7 +108,8 @@ class MAFBackend(Backend):
 
     def __init__(self, desk: Desk, checkpoint_storage: CheckpointStorage | None = None):
         self.models = AgentLLM(desk.llm, desk.endpoint, desk.seed)
-        super().__init__(replace(desk, llm=self.models, tools=desk.tools))
+        self.answers = AnswerBook()  # the person's answers, for the approve step that asked
+        super().__init__(replace(desk, llm=self.models, ask_person=self.answers.ask))
         self.storage, self.trial = checkpoint_storage, None
         self.stop_after, self.stopping = None, False
         self.nodes = (*steps.flow(self.desk), control.ESCALATE)
@@ -214,7 +156,7 @@ class MAFBackend(Backend):
             if stop_after:
                 finished = await self._run_to_stop(**start)
             else:
-                finished = bool((await self.workflow.run(**start)).get_outputs())
+                finished = bool((await self._run_answering(**start)).get_outputs())
         except Exception as err:  # noqa: BLE001 - an unhandled error crashes the trial
             self.trial.crash(err)
             self.stopping = True  # (its work may be in flight too)
@@ -223,6 +165,14 @@ class MAFBackend(Backend):
         if not finished and not self.stopping and not self.trial.crashed:
             self.trial.crashed = "the workflow stopped before the trial finished"
         return self.trial
+
+    async def _run_answering(self, **start):
+        """Run the workflow; while it waits for a person, the approver answers and it goes on."""
+        result = await self.workflow.run(**start)
+        while asked := result.get_request_info_events():
+            answers = {event.request_id: self.desk.approver.review(event.data) for event in asked}
+            result = await self.workflow.run(responses=answers)
+        return result
 
     async def _run_to_stop(self, **start) -> bool:
         """Stream the run; leave it after the superstep in which ``stop_after`` finished."""

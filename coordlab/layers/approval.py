@@ -38,7 +38,7 @@ class HumanApproval(Layer):
         if request is None:
             return None
         # ask before counting: a framework may pause here and run this hook again on resume
-        answer = desk.ask(request, trial.attempts["approve"] + 1)
+        answer = desk.ask(request)
         trial.next_attempt("approve")
         trial.clock_s += QUEUE_S
         trial.approvals += 1
@@ -59,6 +59,12 @@ def approval_request(trial, given) -> ApprovalRequest | None:
     refund = policy.decide(intake, order, book, trial.ticket.received_at, approved=True)
     if refund.action != "refund":
         return None
-    return ApprovalRequest(trial=trial.key, order_id=order.order_id, amount=refund.amount,
-                           reason=intake.reason, received_on=trial.ticket.received_at,
-                           policy_ids=refund.policy_ids)  # fmt: skip
+    return ApprovalRequest(
+        trial=trial.key,
+        order_id=order.order_id,
+        amount=refund.amount,
+        reason=intake.reason,
+        received_on=trial.ticket.received_at,
+        policy_ids=refund.policy_ids,
+        attempt=trial.attempts["approve"] + 1,
+    )

@@ -45,13 +45,13 @@ class Desk:
     approver: object = None
     """Who reviews over-threshold refunds (a :class:`coordlab.tools.approvals.Approver`)."""
     ask_person: object = None
-    """``(request, attempt) -> answer``: how the approve step reaches that person. Default: the
-    approver answers in place; a framework backend puts its human-in-the-loop construct here
-    (LangGraph's ``interrupt``), and the approver answers from outside the run."""
+    """``request -> answer``: how the approve step reaches that person. Default: the approver
+    answers in place; a framework backend puts its human-in-the-loop construct here (LangGraph's
+    ``interrupt``, CrewAI's ``Flow.ask``, ...), and the approver answers from outside the run."""
 
-    def ask(self, request, attempt: int):
+    def ask(self, request):
         """A person's answer to an approval ``request`` (through :attr:`ask_person`)."""
-        return (self.ask_person or self.approver.review)(request, attempt)
+        return (self.ask_person or self.approver.review)(request)
 
     def __post_init__(self):
         if self.tools is None:

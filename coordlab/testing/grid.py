@@ -42,9 +42,12 @@ GRID = (
     "all,verification:gate+per-step",
     "routing:rules",
     "all,routing",
+    "approval",
+    "all,approval",
 )
 """Layer settings for paired agreement: all off, each alone, all on, all but each, the critic
-on every hand-off and the router (rules alone, the model router with everything else)."""
+on every hand-off, the router (rules alone, the model router with everything else) and a
+person's approval (alone, and with everything else)."""
 
 PROFILES = ("uniform-97", "outage")
 """The fault profiles of the conformance grid."""

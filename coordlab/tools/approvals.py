@@ -45,6 +45,19 @@ class ApprovalRequest(BaseModel):
     reason: str
     received_on: dt.date
     policy_ids: list[str]
+    attempt: int = 1
+    """Which request of the trial this is (a retried approve step asks again)."""
+
+    def question(self) -> str:
+        """The request as a person reads it.
+
+        Example:
+            >>> ApprovalRequest(trial="0/T0001", order_id="ORD-1", amount=612.5, reason="damaged",
+            ...     received_on="2026-03-02", policy_ids=["POL-01", "POL-04"]).question()
+            'Approve a refund of $612.50 on ORD-1 (damaged; POL-01, POL-04)?'
+        """
+        why = "; ".join([self.reason, ", ".join(self.policy_ids)])
+        return f"Approve a refund of ${self.amount:.2f} on {self.order_id} ({why})?"
 
 
 class ApprovalAnswer(BaseModel):
@@ -67,10 +80,10 @@ class Approver:
     def __init__(self, service, book: policy.Rulebook, injector: FaultInjector | None = None):
         self.service, self.book, self.injector = service, book, injector
 
-    def review(self, request: ApprovalRequest, attempt: int = 1) -> ApprovalAnswer:
+    def review(self, request: ApprovalRequest) -> ApprovalAnswer:
         """Approve ``request`` if the policies allow the refund (unless this review errs)."""
         right = self.justified(request)
-        ticket = request.trial.split("/")[1]
+        ticket, attempt = request.trial.split("/")[1], request.attempt
         erred = self.injector and self.injector.draw(ticket, "approve", attempt, ["approver_error"])
         if right != bool(erred):
             token = self.service.issue_approval(request.trial, request.order_id, request.amount)
