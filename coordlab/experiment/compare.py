@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from coordlab.config import LAYER_NAMES, Layers, label_order
-from coordlab.experiment.stats import mcnemar_exact, paired_bootstrap, ticket_bootstrap
+from coordlab.experiment.stats import has_outcome, mcnemar_exact, paired_bootstrap, ticket_bootstrap
 
 
 def selected(frame: pd.DataFrame, config: Mapping) -> pd.DataFrame:
@@ -38,7 +38,8 @@ def paired_outcomes(frame, a: Mapping, b: Mapping, metric: str = "success"):
     outcome (``success``, ``silent_failure``, ...).
     """
     keys = ["seed", "ticket_id"]
-    sides = [selected(frame, c).set_index(keys)["outcome"].eq(metric).astype(int) for c in (a, b)]
+    sides = [has_outcome(selected(frame, c).set_index(keys)["outcome"], metric).astype(int)
+             for c in (a, b)]  # fmt: skip
     joined = sides[0].to_frame("a").join(sides[1].to_frame("b"), how="inner")
     if joined.empty:
         raise ValueError(f"no paired trials between {dict(a)} and {dict(b)}")
@@ -139,7 +140,7 @@ def _values(frame: pd.DataFrame, config: Mapping, metric: str) -> pd.Series:
     elif metric in rows.columns:
         values = rows[metric]
     else:
-        values = rows["outcome"] == metric
+        values = has_outcome(rows["outcome"], metric)
     return values.astype(float).set_axis(pd.MultiIndex.from_frame(rows[["seed", "ticket_id"]]))
 
 

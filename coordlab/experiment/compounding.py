@@ -30,7 +30,7 @@ import pandas as pd
 from coordlab.domain.steps import WORK_STEPS
 from coordlab.errors import ConfigError
 from coordlab.experiment.cost import reprice
-from coordlab.experiment.stats import ticket_bootstrap, wilson_rate
+from coordlab.experiment.stats import is_success, ticket_bootstrap, wilson_rate
 from coordlab.llm.pricing import TIERS, ModelTier
 from coordlab.llm.profiles import get_profile
 
@@ -50,7 +50,7 @@ def per_step_reliability(profile: str) -> float:
 
 def _counts(rows: pd.DataFrame, steps: Sequence[str]) -> np.ndarray:
     """Per trial: 1, success, then (right, executions) of every step, as columns."""
-    data = pd.DataFrame({"trials": 1, "success": rows["outcome"].eq("success").astype(int)})
+    data = pd.DataFrame({"trials": 1, "success": is_success(rows["outcome"]).astype(int)})
     for step in steps:
         data[f"ok_{step}"], data[f"n_{step}"] = rows[f"ok_{step}"], rows[f"n_{step}"]
     return data.to_numpy(dtype=float)
@@ -135,7 +135,7 @@ def price_options(
             known = ", ".join(tiers or TIERS)
             raise ConfigError(f"unknown tier {tier!r}; the price table has {known}")
         priced = reprice(mine, tiers, primary=tier)
-        wins, spent = int(priced["outcome"].eq("success").sum()), priced["cost_usd"].sum()
+        wins, spent = int(is_success(priced["outcome"]).sum()), priced["cost_usd"].sum()
         success, lo, hi = wilson_rate(wins, len(priced))
         rows.append({"layers": layers, "profile": profile, "tier": tier,
                      "per_step": per_step_reliability(profile), "trials": len(priced),
@@ -171,7 +171,7 @@ def fault_spread(frame: pd.DataFrame) -> pd.DataFrame:
     for key, group in frame.groupby(CONFIG, sort=True):
         faults = group["faults"].fillna("").map(lambda text: len([f for f in text.split(";") if f]))
         hard = group["tags"].fillna("").str.split(",").map(lambda tags: "hard" in tags)
-        wins = group["outcome"].eq("success")
+        wins = is_success(group["outcome"])
         rows.append({**dict(zip(CONFIG, key, strict=True)), "trials": len(group),
                      "faults_per_trial": faults.mean(), "with_a_fault": (faults > 0).mean(),
                      "faults_per_faulty_trial": faults[faults > 0].mean(),

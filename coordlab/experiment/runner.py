@@ -17,7 +17,7 @@ from coordlab.backends.base import Backend, backend_class, backend_name
 from coordlab.config import Layers
 from coordlab.datasets import hard_share, load_orders, load_policies
 from coordlab.domain.steps import STEPS, WORK_STEPS
-from coordlab.experiment.stats import wilson
+from coordlab.experiment.stats import SUCCESSES, wilson
 from coordlab.layers import build
 from coordlab.llm.base import LLM
 from coordlab.llm.endpoint import ModelConfig
@@ -245,7 +245,7 @@ def summarize(rows: Sequence[dict]) -> dict:
     """The JSON summary of DESIGN §10 for rows of one configuration."""
     n = len(rows)
     count = lambda outcome: sum(r["outcome"] == outcome for r in rows)  # noqa: E731
-    successes = count("success")
+    successes = sum(r["outcome"] in SUCCESSES for r in rows)
     accuracy = {}
     for step in STEPS:
         execs = sum(r[f"n_{step}"] for r in rows)
@@ -267,7 +267,7 @@ def summarize(rows: Sequence[dict]) -> dict:
         "silent_failure_rate": round(count("silent_failure") / max(n, 1), 4),
         "escalation_rate": round(count("escalated") / max(n, 1), 4),
         "crash_rate": round(count("crashed") / max(n, 1), 4),
-        "outcomes": {o: count(o) for o in ("success", "escalated", "silent_failure", "crashed")},
+        "outcomes": {o: count(o) for o in (*SUCCESSES, "escalated", "silent_failure", "crashed")},
         "duplicate_side_effects": sum(r["duplicate_side_effects"] for r in rows),
         "unauthorized_refunds": sum(r["unauthorized_refunds"] for r in rows),
         "wrong_refunds": sum(r.get("wrong_refunds", 0) for r in rows),

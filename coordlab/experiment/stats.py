@@ -61,6 +61,16 @@ def is_success(outcomes: pd.Series) -> pd.Series:
     return outcomes.isin(SUCCESSES)
 
 
+def has_outcome(outcomes: pd.Series, metric: str) -> pd.Series:
+    """Whether each outcome is ``metric`` (``success``: any of :data:`SUCCESSES`).
+
+    Example:
+        >>> has_outcome(pd.Series(["success_after_approval", "crashed"]), "success").tolist()
+        [True, False]
+    """
+    return is_success(outcomes) if metric == "success" else outcomes.eq(metric)
+
+
 def pass_hat_k(rows: Iterable[Mapping] | pd.DataFrame, k: int) -> float:
     """τ-bench's pass^k: per ticket C(c, k) / C(n, k) over its n trials (c successes), averaged.
 
@@ -78,7 +88,7 @@ def pass_hat_k(rows: Iterable[Mapping] | pd.DataFrame, k: int) -> float:
     for row in rows:
         tally = counts[row["ticket_id"]]
         tally[0] += 1
-        tally[1] += row["outcome"] == "success"
+        tally[1] += row["outcome"] in SUCCESSES
     ratios = [math.comb(c, k) / math.comb(n, k) for n, c in counts.values() if n >= k]
     if not ratios:
         raise ValueError(f"no ticket has {k} or more trials")

@@ -38,7 +38,7 @@ import pandas as pd
 
 from coordlab.config import layer_grid
 from coordlab.experiment.compare import layer_pairs
-from coordlab.experiment.stats import paired_bootstrap
+from coordlab.experiment.stats import has_outcome, paired_bootstrap
 
 MANIFESTS = ("_sweep.json", "sweep.json")
 """Manifest names, newest first (read whichever exists)."""
@@ -146,17 +146,18 @@ def _pooled(wide: pd.DataFrame, contexts) -> tuple[float, float, float, int]:
     return diff, lo, hi, int(keep.sum())
 
 
+def _hits(group: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Per trial (rows) and layer setting (columns): 1.0 if it had the outcome ``metric``."""
+    hit = group.assign(hit=has_outcome(group["outcome"], metric).astype(float))
+    return hit.pivot_table(index=["seed", "ticket_id"], columns="layers", values="hit")
+
+
 def effect_rows(frame: pd.DataFrame) -> list[dict]:
     """One row per (backend, profile, layer, mode): each metric's (diff, lo, hi, pairs)."""
     rows = []
     for (backend, profile), group in frame.groupby(["backend", "profile"], sort=True):
         found = layer_pairs(group["layers"].unique())
-        wide = {
-            metric: group.assign(hit=group["outcome"].eq(metric).astype(float)).pivot_table(
-                index=["seed", "ticket_id"], columns="layers", values="hit"
-            )
-            for metric, _, _ in METRICS
-        }
+        wide = {metric: _hits(group, metric) for metric, _, _ in METRICS}
         for (layer, mode), contexts in found.items():
             row = {"backend": backend, "profile": profile, "layer": layer, "mode": mode}
             row["contexts"] = len(contexts)
