@@ -28,6 +28,7 @@ from coordlab.errors import (  # noqa: E402
     Rejected,
     TransientError,
 )
+from coordlab.experiment.approvals import approval_completion, awaiting_approval  # noqa: E402
 from coordlab.experiment.cache import ResultCache  # noqa: E402
 from coordlab.experiment.compare import compare, layer_effects, mean_ratio  # noqa: E402
 from coordlab.experiment.compounding import fault_spread, price_options, product_rule  # noqa: E402
@@ -98,6 +99,8 @@ __all__ = [
     "price_table",
     "trial_costs",
     "break_even_failure_cost",
+    "approval_completion",
+    "awaiting_approval",
     "total_cost_bars",
     "TIERS",
     "ModelTier",

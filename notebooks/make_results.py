@@ -59,6 +59,11 @@ RESULTS: dict[str, list[dict]] = {
                                  for m in ("off", "critic-strict", "per-step")),
          "profiles": "uniform-97", "seeds": "0-4"},
     ],
+    # 10 a person's approval: refunds above the threshold escalated, or approved and paid; with
+    # every other layer off and with all four on
+    "approval": [
+        {"layers_grid": "none;approval;all;all,approval", "profiles": "uniform-97", "seeds": "0-4"},
+    ],
 }  # fmt: skip
 """Results name -> the sweeps that fill it (arguments of :func:`coordlab.sweep`)."""
 

@@ -124,8 +124,9 @@ def test_each_step_takes_its_inputs_from_the_messages_it_heard():
         agents = {name: backend._loop.run(_agent_state(backend, name)) for name in backend.nodes}
     finally:
         session.close()
+    made = {"email", *(steps.OUTPUT[s] for s in steps.flow(backend.desk))}  # (no approve step)
     for step in ("intake", "retrieve", "lookup", "decide", "compose", "deliver"):
-        assert set(agents[step]["handoffs"]) >= set(steps.INPUTS[step]), step
+        assert set(agents[step]["handoffs"]) >= set(steps.INPUTS[step]) & made, step
     decide = backend.transcript[4]
     assert decide.source == "decide" and autogen.carried(decide)[0] == "decision"
     # text hand-offs: the consumer re-parses what travelled (the codec's text)

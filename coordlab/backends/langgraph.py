@@ -101,8 +101,9 @@ class LangGraphBackend(Backend):
         chats = chat_models(desk.llm, desk.endpoint, desk.seed)
         model = ChatModelLLM(chats, desk.endpoint)
         super().__init__(replace(desk, llm=model, tools=desk.tools, ask_person=ask_by_interrupt))
-        if checkpointer is None and desk.layers.on("approval"):
-            checkpointer = memory_checkpointer()  # an interrupt needs one to resume from
+        self.scratch = checkpointer is None and desk.layers.on("approval")
+        if self.scratch:  # an interrupt needs a checkpointer to resume from; a trial's own
+            checkpointer = memory_checkpointer()  # thread is dropped once it has finished
         self.checkpointer = checkpointer
         self.graph = self._build().compile(checkpointer=checkpointer)
 
@@ -179,6 +180,8 @@ class LangGraphBackend(Backend):
                 state = self.graph.invoke(resume, config, context=TrialContext(trial))
         except Exception as err:  # noqa: BLE001 - an unhandled error crashes the trial
             trial.crash(err)
+        if self.scratch and not stop_after:  # (a stopped trial keeps its thread, to resume)
+            self.checkpointer.delete_thread(trial.key)
         return trial
 
 

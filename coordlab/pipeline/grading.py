@@ -58,6 +58,15 @@ def expected_delivery(ticket: Ticket, order: OrderView | None, approvals: bool =
     return decision.action, truth.order_id, round(decision.amount, 2), reply
 
 
+def waits_for_approval(ticket: Ticket, order: OrderView | None) -> bool:
+    """Whether the right answer to ``ticket`` is a refund a person must approve.
+
+    Such a refund is above the threshold: without the approval layer it is escalated, with it,
+    paid once approved.
+    """
+    return expected_delivery(ticket, order, approvals=True)[0] != ticket.truth.action
+
+
 def approved_refund(ticket: Ticket, order: OrderView) -> Decision:
     """The refund the policies pay on ``ticket`` once a person approves it above the threshold."""
     truth = ticket.truth

@@ -12,7 +12,7 @@ from coordlab.domain.reply import compose_reply
 from coordlab.pipeline.context import Desk, Trial
 from coordlab.pipeline.grading import expected_delivery
 from coordlab.tools.store import APPROVAL_THRESHOLD
-from coordlab.types import Decision, Intake, OrderView
+from coordlab.types import Decision, Intake, Order, OrderView
 
 
 def decision_key(decision: Decision | None) -> tuple:
@@ -25,8 +25,11 @@ def decision_key(decision: Decision | None) -> tuple:
 def true_view(desk: Desk, order_id: str | None) -> OrderView | None:
     """The order as the store really holds it (``None`` if there is no such order)."""
     order = desk.orders.get(order_id or "")
-    if order is None:
-        return None
+    return None if order is None else order_view(order)
+
+
+def order_view(order: Order) -> OrderView:
+    """What a correct lookup returns for a stored ``order``."""
     return OrderView(
         order_id=order.id,
         total=order.total,
