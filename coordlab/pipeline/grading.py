@@ -35,6 +35,9 @@ class Grade:
     action: str | None
     order_id: str | None
     amount: float | None
+    expected_action: str = ""
+    """What was due: the ground truth's action, or the approved refund with the approval layer."""
+    expected_amount: float = 0.0
 
 
 @cache
@@ -113,4 +116,6 @@ def grade(
         outcome = "success_after_approval" if waited else "success"
     else:
         outcome = "escalated" if action == "escalate" else "silent_failure"
-    return Grade(outcome, duplicates, unauthorized, wrong, action, order_id, amount)
+    return Grade(
+        outcome, duplicates, unauthorized, wrong, action, order_id, amount, due_action, due
+    )
