@@ -47,6 +47,7 @@ from agent_framework import Case, CheckpointStorage, Default, Workflow, Workflow
 
 from coordlab.backends._maf_executors import (  # noqa: E402
     TRIAL_KEY,
+    StepExecutor,
     TextStepExecutor,
     TypedStepExecutor,
 )
@@ -58,7 +59,9 @@ WORKFLOW_NAME = "coordlab-support-desk"  # + the layer setting: one name per wor
 
 def build_workflow(backend: MAFBackend) -> Workflow:
     """The workflow: the executors and a switch-case edge group per executor on its route."""
-    kind = TypedStepExecutor if backend.desk.pipeline.codec.typed else TextStepExecutor
+    kind: type[StepExecutor] = (
+        TypedStepExecutor if backend.desk.pipeline.codec.typed else TextStepExecutor
+    )
     executors = {step: kind(step, backend) for step in backend.nodes}
     builder = WorkflowBuilder(
         max_iterations=turn_limit(backend.desk),

@@ -57,4 +57,6 @@ def approval_completion(frame: pd.DataFrame, by: Sequence[str] = ("layers",)) ->
                      "tickets": group["ticket_id"].nunique(), "trials": len(group),
                      "completed": done, "share": done / len(group), "ci_lo": lo, "ci_hi": hi,
                      "asked": int((group["approvals"] > 0).sum()), **others.to_dict()})  # fmt: skip
-    return pd.DataFrame(rows).fillna(0)
+    table = pd.DataFrame(rows)
+    counts = [c for c in table.columns if c not in (*by, "share", "ci_lo", "ci_hi")]
+    return table.fillna({c: 0 for c in counts}).astype({c: int for c in counts})
