@@ -43,7 +43,9 @@ class HumanApproval(Layer):
         trial.clock_s += QUEUE_S
         trial.approvals += 1
         right = answer.approved == desk.approver.justified(request)
-        trial.record("approve", right, model="human", received=repr(request), produced=answer.note)
+        fault = None if right else "approver_error"  # (the person answers right unless it errs)
+        trial.record("approve", right, model="human", received=repr(request),
+                     produced=answer.note, fault=fault)  # fmt: skip
         if not answer.approved:
             return None
         return Approval(token=answer.token, action="refund", amount=request.amount,
