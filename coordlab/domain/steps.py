@@ -9,7 +9,7 @@ that no other module keeps a table keyed by step names.
 
 Example:
     >>> STEPS
-    ('route', 'intake', 'retrieve', 'lookup', 'decide', 'compose', 'verify', 'deliver')
+    ('route', 'intake', 'retrieve', 'lookup', 'decide', 'approve', 'compose', 'verify', 'deliver')
     >>> step("decide").text_format.splitlines()[0]
     'Action: <refund|reply|escalate|decline>'
     >>> [s.name for s in TABLE if s.kind == "tool"]
