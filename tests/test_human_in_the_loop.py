@@ -1,8 +1,8 @@
 """Each framework asks for approval through its own human-in-the-loop construct, and completes.
 
-LangGraph pauses with ``interrupt`` (called again when the node re-runs on resume), CrewAI asks
-with ``Flow.ask`` (its input provider answers), AutoGen hands the request to a
-``UserProxyAgent``, MAF pauses on ``ctx.request_info``. Every trial must end as on ``plain``.
+LangGraph pauses with ``interrupt`` (called again when the node re-runs on resume), CrewAI puts
+the request under ``@human_feedback`` (CrewAI calls its provider), AutoGen hands the request to
+a ``UserProxyAgent``, MAF pauses on ``ctx.request_info``. Every trial must end as on ``plain``.
 """
 
 import importlib
@@ -17,7 +17,7 @@ from coordlab.llm.profiles import targeted_profile
 
 SPIED = {  # backend -> (module to import, where its construct lives, its name, calls per request)
     "langgraph": ("langgraph", "coordlab.backends.langgraph", "interrupt", 2),
-    "crewai": ("crewai", "coordlab.backends.crewai:DeskFlow", "ask", 1),
+    "crewai": ("crewai", "coordlab.backends._asking:DeskApprover", "request_feedback", 1),
     "autogen": ("autogen_agentchat", "autogen_agentchat.agents:UserProxyAgent",
                 "on_messages_stream", 1),
     "maf": ("agent_framework", "agent_framework:WorkflowContext", "request_info", 1),

@@ -1,16 +1,16 @@
 """Asking a person from inside a step: the seams the backends' human-in-the-loop constructs fill.
 
 LangGraph pauses inside a node (``interrupt`` raises, and the node runs again on resume with the
-answer). CrewAI's ``Flow.ask`` blocks in place while the flow's input provider answers
-(:class:`ApproverInput`). AutoGen and MAF pause *between* turns: the
+answer). CrewAI, AutoGen and MAF ask *between* steps: the
 approve step's hook asks, :class:`AnswerBook` has no answer yet and raises :class:`PersonAsked`;
-the backend hands the request to its framework's human-in-the-loop construct (a
-``UserProxyAgent``'s turn; ``ctx.request_info``); the person's answer comes back as a message or
+the backend hands the request to its framework's human-in-the-loop construct (a flow method
+under ``@human_feedback``, whose provider is :class:`DeskApprover`; a ``UserProxyAgent``'s
+turn; ``ctx.request_info``); the person's answer comes back as a message or
 a response, goes in the book, and the step runs again: the hook asks before it counts anything,
 so this time it finds the answer and goes on.
 
 Example:
-    >>> from coordlab.tools.approvals import ApprovalAnswer, ApprovalRequest, Approver
+    >>> from coordlab.tools.approvals import ApprovalAnswer, ApprovalRequest
     >>> request = ApprovalRequest(trial="0/T0001", order_id="ORD-1", amount=612.5,
     ...     reason="damaged", received_on="2026-03-02", policy_ids=["POL-01"])
     >>> book = AnswerBook()
@@ -24,7 +24,7 @@ Example:
 
 from __future__ import annotations
 
-from coordlab.tools.approvals import ApprovalAnswer, ApprovalRequest, Approver
+from coordlab.tools.approvals import ApprovalAnswer, ApprovalRequest
 
 
 class PersonAsked(Exception):  # noqa: N818 - a signal to pause, not an error
@@ -40,10 +40,13 @@ class AnswerBook:
 
     def __init__(self):
         self._answers: dict[str, ApprovalAnswer] = {}
+        self.waiting: ApprovalRequest | None = None
+        """The last request asked that had no answer yet."""
 
     def ask(self, request: ApprovalRequest) -> ApprovalAnswer:
         """The answer given to ``request``; raise :class:`PersonAsked` if there is none yet."""
         if (answer := self._answers.pop(request.model_dump_json(), None)) is None:
+            self.waiting = request
             raise PersonAsked(request)
         return answer
 
@@ -52,17 +55,15 @@ class AnswerBook:
         self._answers[request.model_dump_json()] = answer
 
 
-class ApproverInput:
-    """A CrewAI ``InputProvider`` (for ``Flow.ask``): the approver answers the request it is sent.
+class DeskApprover:
+    """A CrewAI ``HumanFeedbackProvider`` (for ``@human_feedback``): the flow's approver answers.
 
-    ``Flow.ask`` passes the request in its metadata; the answer goes back as JSON text (CrewAI
-    takes a person's input as a string).
+    The reviewed method's output is the request; the answer goes back as JSON text (CrewAI takes
+    a person's feedback as a string). The approver is the one of the flow's desk, so one
+    provider serves every backend instance.
     """
 
-    def __init__(self, approver: Approver):
-        self.approver = approver
-
-    def request_input(self, message: str, flow, metadata: dict | None = None) -> str:
-        """The approver's answer to the request in ``metadata``, as JSON."""
-        request = ApprovalRequest.model_validate(metadata["request"])
-        return self.approver.review(request).model_dump_json()
+    def request_feedback(self, context, flow) -> str:
+        """The approver's answer to the request under review, as JSON."""
+        request = ApprovalRequest.model_validate(context.method_output)
+        return flow._desk.approver.review(request).model_dump_json()

@@ -83,3 +83,11 @@ class _QuietTrialErrors(logging.Filter):
 
 
 logging.getLogger("crewai.flow.runtime").addFilter(_QuietTrialErrors())
+
+
+def sqlite_persistence(path: str | Path | None = None):
+    """CrewAI's ``SQLiteFlowPersistence`` at ``path`` (default: in the sandbox, not ``$HOME``)."""
+    with crewai_home():
+        from crewai.flow.persistence import SQLiteFlowPersistence
+
+        return SQLiteFlowPersistence(str(path or sandbox_dir() / "flow_states.db"))

@@ -83,7 +83,6 @@ class DeskAgent(BaseChatAgent):
         try:
             route, out = await asyncio.to_thread(self._attempt, self.work())
         except PersonAsked as asked:  # the person's turn: hand over the request
-            self.backend.waiting = asked.request
             request = f"request:\n{asked.request.question()}\nNext: {PERSON}"
             return Response(chat_message=TextMessage(content=request, source=self.step))
         return Response(chat_message=handoff_message(self.step, route, out, self.typed))
@@ -167,7 +166,6 @@ class AutoGenBackend(Backend):
         self.answers = AnswerBook()  # the person's answers, for the approve step that asked
         super().__init__(replace(desk, llm=self.models, ask_person=self.answers.ask))
         self.checkpointer, self.trial, self.stop_after = checkpointer, None, None
-        self.waiting = None  # the request the person is asked
         self.nodes = (*steps.flow(self.desk), control.ESCALATE)
         self.transcript: list[BaseChatMessage] = []  # the last run's chat (task, hand-offs)
         self._loop = event_loop()
@@ -186,14 +184,14 @@ class AutoGenBackend(Backend):
 
     def _person_answers(self, prompt: str) -> str:
         """The person's ``input_func``: the approver answers the request in the chat."""
-        return self.desk.approver.review(self.waiting).model_dump_json()
+        return self.desk.approver.review(self.answers.waiting).model_dump_json()
 
     def take_answers(self, messages: Sequence[BaseChatMessage]) -> None:
         """Keep the person's answers for the step that asked."""
         for message in messages:
             if message.source == PERSON:
                 answer = ApprovalAnswer.model_validate_json(message.to_text())
-                self.answers.give(self.waiting, answer)
+                self.answers.give(self.answers.waiting, answer)
 
     def _stops(self, delta: Sequence) -> bool:  # stop_after has finished, and steps are left
         ends = (self.stop_after, control.DONE)  # (a retry in place, or a finished trial)

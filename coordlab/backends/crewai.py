@@ -18,7 +18,10 @@
   ...}``: CrewAI restores the latest saved state, ``@start`` sees its route and does nothing,
   the router goes on (no finished step re-runs, no side effect repeats). The recorder is not
   state: a resumed trial records what ran after the resume, and its counters (attempts,
-  revisions, model tier) are restored from a ``counters`` field of the state.
+  revisions, model tier) are restored from a ``counters`` field of the state;
+* a person: the approve step's request goes to ``ask_person``, a method under CrewAI's
+  ``@human_feedback`` whose provider (the desk's approver) answers; ``answered`` runs approve
+  again with that answer (:mod:`~coordlab.backends._asking`).
 
 Tokens are counted per call, not from ``crew.usage_metrics`` (it double-counts a shared LLM).
 """
@@ -26,26 +29,27 @@ Tokens are counted per call, not from ``crew.usage_metrics`` (it double-counts a
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from pydantic import ConfigDict, PrivateAttr
 
-from coordlab.backends._asking import ApproverInput
-from coordlab.backends._crewai_env import crewai_home, in_trial, prepare_environment, sandbox_dir
+from coordlab.backends._asking import AnswerBook, DeskApprover, PersonAsked
+from coordlab.backends._crewai_env import crewai_home, in_trial, prepare_environment
+from coordlab.backends._crewai_env import sqlite_persistence as sqlite_persistence
 from coordlab.backends._handoffs import TypedHandoffs
 from coordlab.backends.base import Backend, Wiring
 from coordlab.errors import ConfigError
 from coordlab.pipeline import control, steps
 from coordlab.pipeline.context import Desk, Trial
 from coordlab.pipeline.steps import HANDOFFS
-from coordlab.tools.approvals import ApprovalAnswer, ApprovalRequest
+from coordlab.tools.approvals import ApprovalAnswer
 from coordlab.types import Ticket
 
 prepare_environment()
 with crewai_home():
     from crewai.flow.flow import Flow, FlowState, listen, or_, router, start
-    from crewai.flow.persistence import FlowPersistence, SQLiteFlowPersistence, persist
+    from crewai.flow.human_feedback import human_feedback
+    from crewai.flow.persistence import FlowPersistence, persist
 
 from coordlab.backends._crewai_model import CrewAgentLLM  # noqa: E402
 
@@ -82,6 +86,7 @@ class DeskFlow(Flow):
     _trial: Any = PrivateAttr(None)
     _stop_after: str | None = PrivateAttr(None)
     _last: str | None = PrivateAttr(None)
+    _answers: Any = PrivateAttr(default_factory=AnswerBook)
 
     def _get(self, key: str):
         return self.state.get(key) if isinstance(self.state, dict) else getattr(self.state, key)
@@ -95,19 +100,15 @@ class DeskFlow(Flow):
     def _run(self, step: str) -> None:
         """Run ``step`` on the hand-offs it reads from the state; write back its own."""
         work = {key: self._get(key) for key in steps.INPUTS[step]}
-        route, out = control.run_step(self._desk, self._trial, step, work)
+        try:
+            route, out = control.run_step(self._desk, self._trial, step, work)
+        except PersonAsked:  # a person's turn: ask_person puts the request to them
+            route, out = "person", {}
         if (key := steps.OUTPUT[step]) in out:
             self._put(key, out[key])
         self._put("route", route)
         self._put("counters", self._trial.counters())
         self._last = step
-
-    def _ask_person(self, request: ApprovalRequest) -> ApprovalAnswer:
-        """Ask for approval with CrewAI's ``Flow.ask``: the flow's input provider answers."""
-        text = self.ask(request.question(), metadata={"request": request.model_dump(mode="json")})
-        if text is None:  # (no answer in time, or the provider failed: nothing is approved)
-            return ApprovalAnswer(approved=False, note="no answer")
-        return ApprovalAnswer.model_validate_json(text)
 
     @start()
     def begin(self):
@@ -147,6 +148,20 @@ class DeskFlow(Flow):
         """Send an over-threshold refund for approval (the approval layer's step)."""
         self._run("approve")
 
+    @listen("to_person")
+    @human_feedback(message="A refund above the approval threshold: approve it?",
+                    provider=DeskApprover())  # fmt: skip
+    def ask_person(self):
+        """Put the approval request to a person (CrewAI's human feedback on this output)."""
+        return self._answers.waiting.model_dump(mode="json")
+
+    @router(ask_person)
+    def answered(self):
+        """Keep the person's answer for the approve step, and run that step again."""
+        answer = ApprovalAnswer.model_validate_json(self.last_human_feedback.feedback)
+        self._answers.give(self._answers.waiting, answer)
+        return "to_approve"
+
     @listen("to_compose")
     def run_compose(self):
         """Run compose."""
@@ -183,12 +198,6 @@ def checkpointed(persistence: FlowPersistence) -> type[DeskFlow]:
     methods = {name: DeskFlow.__dict__[name] for name in DeskFlow.flow_definition().methods}
     namespace = {"__module__": __name__, "__doc__": "The desk's flow, persisted.", **methods}
     return persist(persistence)(type(DeskFlow)("CheckpointedDeskFlow", (DeskFlow,), namespace))
-
-
-def sqlite_persistence(path: str | Path | None = None) -> FlowPersistence:
-    """CrewAI's ``SQLiteFlowPersistence`` at ``path`` (default: in the sandbox, not ``$HOME``)."""
-    with crewai_home():
-        return SQLiteFlowPersistence(str(path or sandbox_dir() / "flow_states.db"))
 
 
 class CrewAIBackend(Backend):
@@ -232,9 +241,8 @@ class CrewAIBackend(Backend):
                     suppress_flow_events=True,
                     initial_state=initial_state(self.desk, trial),
                     persistence=self.persistence,
-                    input_provider=ApproverInput(self.desk.approver),
                 )
-                flow._desk = replace(self.desk, ask_person=flow._ask_person)
+                flow._desk = replace(self.desk, ask_person=flow._answers.ask)
                 flow._trial, flow._stop_after = trial, stop_after
                 flow.kickoff(inputs=inputs)
         except Exception as err:  # noqa: BLE001 - an unhandled error crashes the trial

@@ -47,7 +47,7 @@ class Desk:
     ask_person: object = None
     """``request -> answer``: how the approve step reaches that person. Default: the approver
     answers in place; a framework backend puts its human-in-the-loop construct here (LangGraph's
-    ``interrupt``, CrewAI's ``Flow.ask``, ...), and the approver answers from outside the run."""
+    ``interrupt``, CrewAI's ``@human_feedback``, ...), and the approver answers from outside."""
 
     def ask(self, request):
         """A person's answer to an approval ``request`` (through :attr:`ask_person`)."""
