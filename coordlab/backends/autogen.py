@@ -79,7 +79,8 @@ class DeskAgent(BaseChatAgent):
         """Take in the hand-offs, run one attempt of the step (in a thread), post its own."""
         self.handoffs.update((found[0], m) for m in messages if (found := carried(m)))
         self.backend.models.hear(self.step, messages)
-        self.backend.take_answers(messages)
+        if self.step == "approve":  # (every agent hears the person; approve asked)
+            self.backend.take_answers(messages)
         try:
             route, out = await asyncio.to_thread(self._attempt, self.work())
         except PersonAsked as asked:  # the person's turn: hand over the request
@@ -194,7 +195,8 @@ class AutoGenBackend(Backend):
                 self.answers.give(self.answers.waiting, answer)
 
     def _stops(self, delta: Sequence) -> bool:  # stop_after has finished, and steps are left
-        ends = (self.stop_after, control.DONE)  # (a retry in place, or a finished trial)
+        # not finished yet (a retry in place, a person asked), or nothing is left
+        ends = (self.stop_after, PERSON, control.DONE)
         return any(m.source == self.stop_after and route_of(m) not in ends for m in delta)
 
     def run_trial(self, ticket: Ticket, seed: int, stop_after: str | None = None) -> Trial:

@@ -187,7 +187,7 @@ class DeskFlow(Flow):
     def next_step(self):
         """Emit the label of the route in the state (``finished`` when done, ``stopped``)."""
         route = self._get("route")
-        if self._last is not None and self._last == self._stop_after != route:
+        if self._last is not None and self._last == self._stop_after != route != "person":
             return STOPPED
         return "finished" if route == control.DONE else f"to_{route}"
 

@@ -177,11 +177,11 @@ class LangGraphBackend(Backend):
             while asked := state.get("__interrupt__"):  # a person is asked; resume with the answer
                 answer = self.desk.approver.review(ApprovalRequest(**asked[0].value))
                 resume = Command(resume=answer.model_dump())
-                state = self.graph.invoke(resume, config, context=TrialContext(trial))
+                state = self.graph.invoke(resume, config, context=TrialContext(trial), **options)
         except Exception as err:  # noqa: BLE001 - an unhandled error crashes the trial
             trial.crash(err)
-        if self.scratch and not stop_after:  # (a stopped trial keeps its thread, to resume)
-            self.checkpointer.delete_thread(trial.key)
+        if self.scratch and not (stop_after and self.graph.get_state(config).next):
+            self.checkpointer.delete_thread(trial.key)  # (a stopped trial keeps it, to resume)
         return trial
 
 
@@ -204,7 +204,7 @@ def memory_checkpointer():
 
     allowed = [
         ("coordlab.types", name)
-        for name in ("Intake", "PolicyHit", "OrderView", "Decision", "Verdict")
+        for name in ("Intake", "PolicyHit", "OrderView", "Decision", "Approval", "Verdict")
     ]
     return InMemorySaver(serde=JsonPlusSerializer(allowed_msgpack_modules=allowed))
 

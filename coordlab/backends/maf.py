@@ -178,17 +178,27 @@ class MAFBackend(Backend):
         return result
 
     async def _run_to_stop(self, **start) -> bool:
-        """Stream the run; leave it after the superstep in which ``stop_after`` finished."""
-        finished = False
-        async with self.workflow.run(stream=True, **start) as events:
-            saved = self.workflow.get_last_checkpoint_id()
-            async for event in events:
-                finished |= event.type == "output"
-                if event.type == "superstep_completed" and self.stopping:
-                    self._check_saved(saved)
-                    break  # its checkpoint is saved: resume goes on from there
-                if event.type == "superstep_completed":
-                    saved = self.workflow.get_last_checkpoint_id()
+        """Stream the run; leave it after the superstep in which ``stop_after`` finished.
+
+        A person asked on the way is answered, and the run goes on with the answers.
+        """
+        finished, asked, storage = False, {}, start.get("checkpoint_storage")
+        while not self.stopping:
+            async with self.workflow.run(stream=True, **start) as events:
+                saved = self.workflow.get_last_checkpoint_id()
+                async for event in events:
+                    finished |= event.type == "output"
+                    if event.type == "request_info":
+                        asked[event.request_id] = event.data
+                    if event.type == "superstep_completed" and self.stopping:
+                        self._check_saved(saved)
+                        break  # its checkpoint is saved: resume goes on from there
+                    if event.type == "superstep_completed":
+                        saved = self.workflow.get_last_checkpoint_id()
+            if not asked:
+                break
+            answers = {key: self.desk.approver.review(data) for key, data in asked.items()}
+            start, asked = {"responses": answers, "checkpoint_storage": storage}, {}
         return finished
 
     def _check_saved(self, before: str | None) -> None:

@@ -39,14 +39,21 @@ def awaiting_approval(tickets: Sequence[Ticket] | None = None) -> list[str]:
     return [t.id for t in tickets if waits_for_approval(t, orders.get(t.truth.order_id or ""))]
 
 
-def approval_completion(frame: pd.DataFrame, by: Sequence[str] = ("layers",)) -> pd.DataFrame:
+def approval_completion(
+    frame: pd.DataFrame,
+    by: Sequence[str] = ("layers",),
+    tickets: Sequence[Ticket] | None = None,
+) -> pd.DataFrame:
     """Per group, the trials of tickets awaiting approval and the share that completed.
 
-    Columns: ``tickets``, ``trials``, ``completed`` (``success_after_approval``), ``share`` with
-    its Wilson interval (``ci_lo``, ``ci_hi``), ``asked`` (trials that sent a request), and the
-    count of each other outcome.
+    ``tickets``: the tickets the frame ran (default: the bundled ones). Columns: ``tickets``,
+    ``trials``, ``completed`` (``success_after_approval``), ``share`` with its Wilson interval
+    (``ci_lo``, ``ci_hi``), ``asked`` (trials that sent a request), and the count of each other
+    outcome.
     """
-    waiting = frame[frame["ticket_id"].isin(awaiting_approval())]
+    waiting = frame[frame["ticket_id"].isin(awaiting_approval(tickets))]
+    if "approvals" not in waiting:  # (results made before the approval layer existed)
+        waiting = waiting.assign(approvals=0)
     rows = []
     for key, group in waiting.groupby(list(by), sort=False):
         done = int(group["outcome"].eq("success_after_approval").sum())

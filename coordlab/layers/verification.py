@@ -120,15 +120,14 @@ REVIEWED = tuple(s.name for s in TABLE if s.kind == "llm")
 
 def decision_sections(codec, given) -> dict[str, str]:
     """The decision a critic reviews, and the approval it rests on when a person gave one."""
-    sections = {"Decision": codec.render(steps.decided(given))}
+    sections = {"Decision": codec.render(reference.decided(given))}
     if given.approval is not None:
         sections["Approval"] = codec.render(given.approval)
     return sections
 
 
 def _should_pass(desk, trial, given) -> bool:
-    decision = steps.decided(given)
-    return reference.delivery_would_succeed(desk, trial, given.intake, decision, given.reply)
+    return reference.delivery_would_succeed(desk, trial, given)
 
 
 def _run_gate(desk, trial, given) -> Verdict:
@@ -139,7 +138,7 @@ def _run_gate(desk, trial, given) -> Verdict:
         given.intake,
         given.passages,
         given.order,
-        steps.decided(given),
+        reference.decided(given),
         given.reply,
         given.approval is not None,
     )

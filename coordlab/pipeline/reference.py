@@ -104,13 +104,27 @@ def right_so_far(desk: Desk, trial: Trial, step: str, given) -> bool:
         truth = trial.ticket.truth
         expected = (truth.order_id, truth.action, round(truth.amount, 2), list(truth.policy_ids))
         return (given.intake.order_id, *decision_key(given.decision)) == expected
-    return delivery_would_succeed(desk, trial, given.intake, given.decision, given.reply)
+    return delivery_would_succeed(desk, trial, given)
 
 
-def delivery_would_succeed(desk: Desk, trial: Trial, intake, decision, reply: str) -> bool:
-    """Whether delivering these results would succeed (what a verifier should say)."""
+def decided(given) -> Decision:
+    """The decision to act on: the refund a person approved, or the decision as it was made."""
+    approval = given.approval
+    if approval is None:
+        return given.decision
+    return Decision(action=approval.action, amount=approval.amount, policy_ids=approval.policy_ids)
+
+
+def delivery_would_succeed(desk: Desk, trial: Trial, given) -> bool:
+    """Whether delivering these hand-offs would succeed (what a verifier should say).
+
+    Only a refund a person approved is expected to be paid above the threshold: after a refusal
+    (even a wrong one) the escalation that stands is what the desk should deliver.
+    """
     order = true_view(desk, trial.ticket.truth.order_id)
-    expected = expected_delivery(trial.ticket, order, desk.layers.on("approval"))
+    approved = desk.layers.on("approval") and given.approval is not None
+    expected = expected_delivery(trial.ticket, order, approved)
+    intake, decision, reply = given.intake, decided(given), given.reply
     got = (
         decision.action if decision else None,
         intake.order_id if intake else None,

@@ -27,7 +27,6 @@ from coordlab.pipeline.support_desk import ESCALATE
 from coordlab.retrieval.index import query_for
 from coordlab.tools.store import AUTH_S, LOOKUP_FAULTS
 from coordlab.tracing import call as traced_call
-from coordlab.types import Decision
 
 INPUTS: dict[str, tuple[str, ...]] = {s.name: s.inputs for s in TABLE} | {ESCALATE: ("intake",)}
 """Step (or ``escalate``) -> the hand-offs it reads (from the step table)."""
@@ -222,18 +221,10 @@ def approve(desk: Desk, trial: Trial, work: Mapping) -> dict:
     return {"approval": desk.pipeline.codec.carry("approval", approval, text)}
 
 
-def decided(given: Given):
-    """The decision to act on: the refund a person approved, or the decision as it was made."""
-    approval = given.approval
-    if approval is None:
-        return given.decision
-    return Decision(action=approval.action, amount=approval.amount, policy_ids=approval.policy_ids)
-
-
 def compose(desk: Desk, trial: Trial, work: Mapping) -> dict:
     """Step 5: write the reply."""
     given = Given(desk, work)
-    decision = decided(given)
+    decision = reference.decided(given)
     sections = context(desk, given) | {"Decision": desk.pipeline.codec.render(decision)}
     passages, order = given.passages, given.order
     check = lambda out: out.text == reference.expected_reply(trial, decision, passages, order)  # noqa: E731
@@ -250,7 +241,7 @@ def verify(desk: Desk, trial: Trial, work: Mapping) -> dict:
 def deliver(desk: Desk, trial: Trial, work: Mapping) -> dict:
     """Step 6: perform the side effect (refund, reply, decline or escalate)."""
     given = Given(desk, work)
-    decision, approval = decided(given), given.approval
+    decision, approval = reference.decided(given), given.approval
     order_id = given.intake.order_id
     token = approval.token if approval else None
     amount = float(decision.amount or 0)
